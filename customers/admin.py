@@ -1,0 +1,61 @@
+from django.contrib import admin
+from simple_history.admin import SimpleHistoryAdmin
+
+from customers.models import AttributeDefinition, Customer, Interest, Order, OrderLine
+
+
+@admin.register(Customer)
+class CustomerAdmin(SimpleHistoryAdmin):
+    list_display = (
+        "display_name",
+        "email",
+        "lifecycle_stage",
+        "country",
+        "source",
+        "created_at",
+        "archived_at",
+    )
+    list_filter = ("lifecycle_stage", "kind", "country", "income_band")
+    search_fields = ("email", "last_name", "organisation_name", "postcode", "external_id")
+    readonly_fields = ("public_id", "field_sources", "created_at", "updated_at")
+    autocomplete_fields = ("interests",)
+    show_full_result_count = False  # a COUNT(*) over a million rows on every list page
+    date_hierarchy = "created_at"
+
+
+@admin.register(Interest)
+class InterestAdmin(admin.ModelAdmin):
+    search_fields = ("name",)
+
+
+@admin.register(AttributeDefinition)
+class AttributeDefinitionAdmin(SimpleHistoryAdmin):
+    list_display = ("name", "label", "data_type", "is_active")
+    list_filter = ("data_type", "is_active")
+    search_fields = ("name", "label")
+
+
+class OrderLineInline(admin.TabularInline):
+    model = OrderLine
+    extra = 0
+
+
+@admin.register(Order)
+class OrderAdmin(SimpleHistoryAdmin):
+    list_display = ("__str__", "customer", "ordered_at", "channel", "total_amount", "currency")
+    list_filter = ("channel", "currency")
+    list_select_related = ("customer",)
+    search_fields = ("external_id", "customer__email")
+    raw_id_fields = ("customer",)
+    readonly_fields = ("public_id", "total_amount", "created_at")
+    inlines = [OrderLineInline]
+    show_full_result_count = False
+    date_hierarchy = "ordered_at"
+
+
+@admin.register(OrderLine)
+class OrderLineAdmin(SimpleHistoryAdmin):
+    list_display = ("order", "product_category", "quantity", "amount")
+    list_select_related = ("order",)
+    raw_id_fields = ("order",)
+    search_fields = ("product_category",)

@@ -1,0 +1,185 @@
+from rest_framework import serializers
+
+from customers.masking import masked_fields_for
+from customers.models import (
+    AttributeDefinition,
+    Customer,
+    CustomerKind,
+    IncomeBand,
+    LifecycleStage,
+    Lifestyle,
+    Order,
+    OrderChannel,
+    OrderLine,
+    ValuesOrientation,
+)
+
+
+class CustomerOutputSerializer(serializers.ModelSerializer):
+    id = serializers.UUIDField(source="public_id", read_only=True)
+    url = serializers.HyperlinkedIdentityField(
+        view_name="api:customer-detail", lookup_field="public_id", lookup_url_kwarg="public_id"
+    )
+    country = serializers.CharField(source="country.code", allow_null=True)
+    interests = serializers.SerializerMethodField()
+    masked_fields = serializers.SerializerMethodField(
+        help_text="Sensitive fields returned as null because the caller may not see them."
+    )
+
+    class Meta:
+        model = Customer
+        fields = [
+            "id",
+            "url",
+            "kind",
+            "first_name",
+            "last_name",
+            "organisation_name",
+            "external_id",
+            "email",
+            "phone",
+            "address_line1",
+            "address_line2",
+            "city",
+            "region",
+            "postcode",
+            "country",
+            "date_of_birth",
+            "occupation",
+            "income_band",
+            "household_size",
+            "interests",
+            "lifestyle",
+            "values",
+            "attributes",
+            "lifecycle_stage",
+            "source",
+            "field_sources",
+            "last_verified_at",
+            "created_at",
+            "updated_at",
+            "archived_at",
+            "masked_fields",
+        ]
+        read_only_fields = fields
+
+    def get_interests(self, customer) -> list[str]:
+        # Reads the prefetched set: no query per customer.
+        return sorted(interest.name for interest in customer.interests.all())
+
+    def get_masked_fields(self, customer) -> list[str]:
+        return list(self._masked())
+
+    def _masked(self):
+        if not hasattr(self, "_masked_cache"):
+            request = self.context.get("request")
+            self._masked_cache = masked_fields_for(getattr(request, "user", None))
+        return self._masked_cache
+
+    def to_representation(self, customer):
+        data = super().to_representation(customer)
+        for field in self._masked():
+            data[field] = None
+        return data
+
+
+class CustomerInputSerializer(serializers.Serializer):
+    """Types only; the customer service does the validation that matters."""
+
+    source = serializers.CharField(
+        max_length=100, required=False, help_text="Provenance of the values; defaults to 'api'."
+    )
+    kind = serializers.ChoiceField(choices=CustomerKind.choices, required=False)
+    first_name = serializers.CharField(max_length=100, required=False, allow_blank=True)
+    last_name = serializers.CharField(max_length=100, required=False, allow_blank=True)
+    organisation_name = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    external_id = serializers.CharField(max_length=100, required=False, allow_blank=True)
+    email = serializers.CharField(max_length=254, required=False, allow_blank=True)
+    phone = serializers.CharField(max_length=40, required=False, allow_blank=True)
+    address_line1 = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    address_line2 = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    city = serializers.CharField(max_length=100, required=False, allow_blank=True)
+    region = serializers.CharField(max_length=100, required=False, allow_blank=True)
+    postcode = serializers.CharField(max_length=16, required=False, allow_blank=True)
+    country = serializers.CharField(max_length=60, required=False, allow_blank=True)
+    date_of_birth = serializers.DateField(required=False, allow_null=True)
+    occupation = serializers.CharField(max_length=100, required=False, allow_blank=True)
+    income_band = serializers.ChoiceField(
+        choices=IncomeBand.choices, required=False, allow_blank=True
+    )
+    household_size = serializers.IntegerField(
+        min_value=1, max_value=30, required=False, allow_null=True
+    )
+    interests = serializers.ListField(
+        child=serializers.CharField(max_length=64), required=False, max_length=50
+    )
+    lifestyle = serializers.ChoiceField(choices=Lifestyle.choices, required=False, allow_blank=True)
+    values = serializers.ChoiceField(
+        choices=ValuesOrientation.choices, required=False, allow_blank=True
+    )
+    attributes = serializers.DictField(required=False)
+    lifecycle_stage = serializers.ChoiceField(choices=LifecycleStage.choices, required=False)
+    last_verified_at = serializers.DateTimeField(required=False, allow_null=True)
+
+
+class OrderLineSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = OrderLine
+        fields = ["product_category", "quantity", "amount"]
+
+
+class OrderOutputSerializer(serializers.ModelSerializer):
+    id = serializers.UUIDField(source="public_id", read_only=True)
+    customer = serializers.UUIDField(source="customer.public_id", read_only=True)
+    lines = OrderLineSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Order
+        fields = [
+            "id",
+            "customer",
+            "source",
+            "external_id",
+            "ordered_at",
+            "currency",
+            "channel",
+            "total_amount",
+            "lines",
+            "created_at",
+        ]
+        read_only_fields = fields
+
+
+class OrderLineInputSerializer(serializers.Serializer):
+    product_category = serializers.CharField(max_length=100)
+    quantity = serializers.IntegerField(min_value=1, default=1)
+    amount = serializers.DecimalField(max_digits=12, decimal_places=2, min_value=0)
+
+
+class OrderInputSerializer(serializers.Serializer):
+    customer = serializers.SlugRelatedField(
+        slug_field="public_id", queryset=Customer.objects.active()
+    )
+    source = serializers.CharField(max_length=100, required=False)
+    external_id = serializers.CharField(max_length=100, required=False, allow_blank=True)
+    ordered_at = serializers.DateTimeField()
+    currency = serializers.CharField(max_length=3, default="GBP")
+    channel = serializers.ChoiceField(choices=OrderChannel.choices)
+    lines = OrderLineInputSerializer(many=True, allow_empty=False)
+
+
+class AttributeDefinitionSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = AttributeDefinition
+        fields = ["name", "label", "data_type", "allowed_values", "help_text", "is_active"]
+
+    def validate(self, attrs):
+        # Run the model's own rules (allowed values only for choices, ...).
+        instance = AttributeDefinition(**{**self._current(), **attrs})
+        instance.clean()
+        return attrs
+
+    def _current(self) -> dict:
+        if self.instance is None:
+            return {}
+        return {name: getattr(self.instance, name) for name in self.Meta.fields}

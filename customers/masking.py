@@ -1,0 +1,15 @@
+"""Who may see sensitive fields, and what the others see instead."""
+
+from customers.models import SENSITIVE_FIELDS
+
+SENSITIVE_PERMISSION = "customers.view_sensitive_data"
+MASK = "•••• restricted"
+
+
+def can_view_sensitive(user) -> bool:
+    return bool(user and user.is_authenticated and user.has_perm(SENSITIVE_PERMISSION))
+
+
+def masked_fields_for(user) -> tuple[str, ...]:
+    """The fields ``user`` must not see; empty when they may see everything."""
+    return () if can_view_sensitive(user) else SENSITIVE_FIELDS

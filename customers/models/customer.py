@@ -1,0 +1,327 @@
+import contextlib
+import uuid
+
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q, Value
+from django.db.models.functions import Concat, Upper
+from django.urls import reverse
+from django_countries import countries
+from django_countries.fields import CountryField
+from simple_history.models import HistoricalRecords
+
+from customers import validation
+
+
+class CustomerKind(models.TextChoices):
+    PERSON = "person", "Person"
+    ORGANISATION = "organisation", "Organisation"
+
+
+class LifecycleStage(models.TextChoices):
+    PROSPECT = "prospect", "Prospect"  # known to us, no contact yet
+    LEAD = "lead", "Lead"  # has shown interest (enquiry, sign-up)
+    CUSTOMER = "customer", "Customer"  # has bought
+    LAPSED = "lapsed", "Lapsed"  # bought before, not recently
+
+
+class IncomeBand(models.TextChoices):
+    UNDER_20K = "under_20k", "Under £20k"
+    FROM_20K = "20k_40k", "£20k–£40k"
+    FROM_40K = "40k_60k", "£40k–£60k"
+    FROM_60K = "60k_100k", "£60k–£100k"
+    OVER_100K = "over_100k", "Over £100k"
+
+
+class Lifestyle(models.TextChoices):
+    URBAN_PROFESSIONAL = "urban_professional", "Urban professional"
+    FAMILY_FOCUSED = "family_focused", "Family focused"
+    OUTDOOR_ACTIVE = "outdoor_active", "Outdoor and active"
+    HOMEBODY = "homebody", "Home and hobbies"
+    STUDENT = "student", "Student"
+    RETIRED = "retired", "Retired"
+
+
+class ValuesOrientation(models.TextChoices):
+    SUSTAINABILITY = "sustainability", "Sustainability"
+    VALUE_FOR_MONEY = "value_for_money", "Value for money"
+    QUALITY = "quality", "Quality"
+    CONVENIENCE = "convenience", "Convenience"
+    INNOVATION = "innovation", "Innovation"
+    TRADITION = "tradition", "Tradition"
+    COMMUNITY = "community", "Community"
+
+
+# Fields masked for users without customers.view_sensitive_data.
+SENSITIVE_FIELDS = ("date_of_birth", "income_band", "interests", "lifestyle", "values")
+
+# Data components of a record, in the order pages show them.
+DATA_COMPONENTS = {
+    "identity": ("kind", "first_name", "last_name", "organisation_name", "external_id"),
+    "contact": ("email", "phone"),
+    "geographic": ("address_line1", "address_line2", "city", "region", "postcode", "country"),
+    "demographic": ("date_of_birth", "occupation", "income_band", "household_size"),
+    "psychographic": ("interests", "lifestyle", "values"),
+}
+
+
+class Interest(models.Model):
+    """A psychographic interest tag, shared between customers (normalised lower case)."""
+
+    name = models.CharField(max_length=64, unique=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class CustomerQuerySet(models.QuerySet):
+    def active(self):
+        return self.filter(archived_at__isnull=True)
+
+
+class Customer(models.Model):
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+
+    # Identity
+    kind = models.CharField(
+        max_length=16, choices=CustomerKind.choices, default=CustomerKind.PERSON
+    )
+    first_name = models.CharField(max_length=100, blank=True)
+    last_name = models.CharField(max_length=100, blank=True)
+    organisation_name = models.CharField(max_length=200, blank=True)
+    external_id = models.CharField(
+        max_length=100, blank=True, help_text="The record's id in the system it came from."
+    )
+
+    # Contact points, stored normalised (lower-case email, E.164 phone).
+    email = models.CharField(max_length=254, blank=True, validators=[validation.validate_email])
+    phone = models.CharField(max_length=20, blank=True, help_text="E.164, e.g. +447700900123")
+
+    # Geographic
+    address_line1 = models.CharField(max_length=200, blank=True)
+    address_line2 = models.CharField(max_length=200, blank=True)
+    city = models.CharField(max_length=100, blank=True)
+    region = models.CharField(max_length=100, blank=True)
+    postcode = models.CharField(max_length=16, blank=True)
+    country = CountryField(blank=True, default="GB")
+
+    # Demographic (sensitive: date_of_birth, income_band)
+    date_of_birth = models.DateField(null=True, blank=True)
+    occupation = models.CharField(max_length=100, blank=True)
+    income_band = models.CharField(max_length=16, choices=IncomeBand.choices, blank=True)
+    household_size = models.PositiveSmallIntegerField(
+        null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(30)]
+    )
+
+    # Psychographic (sensitive)
+    interests = models.ManyToManyField(Interest, blank=True, related_name="customers")
+    lifestyle = models.CharField(max_length=32, choices=Lifestyle.choices, blank=True)
+    values = models.CharField(max_length=32, choices=ValuesOrientation.choices, blank=True)
+
+    # Custom attributes, validated against AttributeDefinition.
+    attributes = models.JSONField(default=dict, blank=True)
+
+    lifecycle_stage = models.CharField(
+        max_length=16, choices=LifecycleStage.choices, default=LifecycleStage.PROSPECT
+    )
+
+    # Provenance and currency
+    source = models.CharField(
+        max_length=100, help_text="Where the record came from (web form, an import, the API)."
+    )
+    field_sources = models.JSONField(
+        default=dict, blank=True, editable=False, help_text="Where each field's value came from."
+    )
+    last_verified_at = models.DateTimeField(null=True, blank=True)
+
+    # Upper-cased names, email, phone and postcode in one column, so that a
+    # search is one LIKE over one (trigram-indexed, on PostgreSQL) column.
+    search_text = models.GeneratedField(
+        expression=Upper(
+            Concat(
+                "first_name",
+                Value(" "),
+                "last_name",
+                Value(" "),
+                "organisation_name",
+                Value(" "),
+                "email",
+                Value(" "),
+                "phone",
+                Value(" "),
+                "postcode",
+                output_field=models.TextField(),
+            )
+        ),
+        output_field=models.TextField(),
+        db_persist=True,
+    )
+
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    archived_at = models.DateTimeField(null=True, blank=True)
+
+    history = HistoricalRecords(m2m_fields=[interests], excluded_fields=["search_text"])
+    objects = CustomerQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+        permissions = [
+            ("view_sensitive_data", "Can view sensitive customer data"),
+            ("archive_customer", "Can archive customers"),
+        ]
+        indexes = [
+            models.Index(fields=["lifecycle_stage", "-created_at"], name="customer_stage_created"),
+            models.Index(fields=["country", "-created_at"], name="customer_country_created"),
+            models.Index(fields=["source"], name="customer_source"),
+            models.Index(fields=["kind"], name="customer_kind"),
+            models.Index(fields=["email"], name="customer_email"),
+            models.Index(fields=["phone"], name="customer_phone"),
+            models.Index(fields=["postcode"], name="customer_postcode"),
+            models.Index(Upper("city"), name="customer_city_upper"),
+            models.Index(Upper("region"), name="customer_region_upper"),
+            models.Index(Upper("last_name"), name="customer_last_name_upper"),
+            models.Index(fields=["income_band"], name="customer_income_band"),
+            models.Index(fields=["date_of_birth"], name="customer_dob"),
+            models.Index(fields=["last_verified_at"], name="customer_last_verified"),
+            models.Index(fields=["archived_at"], name="customer_archived"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["source", "external_id"],
+                condition=~Q(external_id=""),
+                name="customer_unique_source_external_id",
+                violation_error_message="Another customer from this source has this external id.",
+            ),
+            models.CheckConstraint(
+                condition=~Q(
+                    first_name="", last_name="", organisation_name="", email="", external_id=""
+                ),
+                name="customer_has_identity",
+                violation_error_message=(
+                    "A customer needs an identity: a name, an organisation, an email or an "
+                    "external id."
+                ),
+            ),
+            models.CheckConstraint(
+                condition=Q(kind__in=CustomerKind.values), name="customer_kind_known"
+            ),
+            models.CheckConstraint(
+                condition=Q(lifecycle_stage__in=LifecycleStage.values),
+                name="customer_lifecycle_stage_known",
+            ),
+            models.CheckConstraint(
+                condition=Q(household_size__isnull=True) | Q(household_size__gte=1),
+                name="customer_household_size_positive",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.display_name
+
+    def get_absolute_url(self) -> str:
+        return reverse("customers:detail", kwargs={"public_id": self.public_id})
+
+    @property
+    def display_name(self) -> str:
+        if self.kind == CustomerKind.ORGANISATION and self.organisation_name:
+            return self.organisation_name
+        name = f"{self.first_name} {self.last_name}".strip()
+        return name or self.organisation_name or self.email or self.external_id
+
+    @property
+    def is_archived(self) -> bool:
+        return self.archived_at is not None
+
+    def normalise(self) -> None:
+        """Put every value in its canonical form (trimmed names, lower-case
+        email, ISO country, E.164 phone, spaced postcode). Runs before the
+        field validators, so they judge the canonical value."""
+        for name in (
+            "first_name",
+            "last_name",
+            "organisation_name",
+            "city",
+            "region",
+            "occupation",
+        ):
+            setattr(self, name, " ".join((getattr(self, name) or "").split()))
+        self.external_id = (self.external_id or "").strip()
+        self.email = validation.normalise_email(self.email)
+        self.country = validation.normalise_country(str(self.country or ""))
+        country = str(self.country) if str(self.country) in dict(countries) else None
+        with contextlib.suppress(ValidationError):  # left as given; clean() reports it
+            self.phone = validation.normalise_phone(self.phone, country)
+        self.postcode = validation.normalise_postcode(self.postcode, country)
+
+    def clean_fields(self, exclude=None) -> None:
+        self.normalise()
+        super().clean_fields(exclude=exclude)
+
+    def clean(self) -> None:
+        """Checks that depend on more than one field. Raises one ValidationError
+        with a message per field."""
+        errors: dict[str, list] = {}
+
+        def check(field, func, *args):
+            try:
+                return func(*args)
+            except ValidationError as exc:
+                errors.setdefault(field, []).extend(exc.messages)
+                return None
+
+        # An unknown country is reported by the field's own choices check.
+        country = str(self.country) if str(self.country) in dict(countries) else None
+        check("phone", validation.normalise_phone, self.phone, country)
+        check("postcode", validation.validate_postcode, self.postcode, country)
+        check("date_of_birth", validation.validate_date_of_birth, self.date_of_birth)
+
+        if self.kind == CustomerKind.ORGANISATION and not self.organisation_name:
+            errors.setdefault("organisation_name", []).append("An organisation needs its name.")
+        if not any(
+            (self.first_name, self.last_name, self.organisation_name, self.email, self.external_id)
+        ):
+            errors.setdefault("__all__", []).append(
+                "A customer needs an identity: a name, an organisation, an email or an external id."
+            )
+        attributes = check("attributes", clean_attributes, self.attributes)
+        if attributes is not None:
+            self.attributes = attributes
+        if errors:
+            raise ValidationError(errors)
+
+
+def clean_attributes(values, definitions=None) -> dict:
+    """Validate custom attribute values against their definitions.
+
+    ``definitions`` (name -> AttributeDefinition) may be passed by bulk callers
+    so that they look the definitions up once. Empty values are dropped.
+    """
+    from customers.models.attributes import AttributeDefinition
+
+    if values in (None, ""):
+        return {}
+    if not isinstance(values, dict):
+        raise ValidationError("Attributes must be an object of name: value.")
+    if definitions is None:
+        definitions = {d.name: d for d in AttributeDefinition.objects.filter(is_active=True)}
+    cleaned, problems = {}, []
+    for name, raw in values.items():
+        definition = definitions.get(name)
+        if definition is None:
+            problems.append(f"“{name}” is not a defined attribute.")
+            continue
+        try:
+            value = definition.clean_value(raw)
+        except ValidationError as exc:
+            problems.extend(f"{name}: {message}" for message in exc.messages)
+            continue
+        if value is not None:
+            cleaned[name] = value
+    if problems:
+        raise ValidationError(problems)
+    return cleaned

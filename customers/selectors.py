@@ -1,0 +1,25 @@
+"""Reads from the customer database."""
+
+from django.db.models import Prefetch, QuerySet
+
+from customers.models import Customer, Order, OrderLine
+
+
+def customer_list_queryset() -> QuerySet[Customer]:
+    """Customers with what a list row or API item shows, in a fixed number of
+    queries whatever the page size."""
+    return Customer.objects.prefetch_related("interests")
+
+
+def customer_get(public_id) -> Customer:
+    return customer_list_queryset().get(public_id=public_id)
+
+
+def order_list_queryset() -> QuerySet[Order]:
+    return Order.objects.select_related("customer").prefetch_related(
+        Prefetch("lines", queryset=OrderLine.objects.order_by("pk"))
+    )
+
+
+def customer_orders(customer: Customer, limit: int = 50) -> list[Order]:
+    return list(order_list_queryset().filter(customer=customer).order_by("-ordered_at")[:limit])

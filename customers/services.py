@@ -1,0 +1,223 @@
+"""Writes to the customer database. Pages, the API, admin, commands and tasks
+all call these functions, so validation, provenance and history are the same
+whichever face a change comes through."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from decimal import Decimal
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from simple_history.utils import bulk_create_with_history
+
+from customers.masking import masked_fields_for
+from customers.models import Customer, Interest, Order, OrderLine
+from customers.validation import normalise_tag
+
+# Fields a caller may set through customer_create / customer_update.
+CUSTOMER_WRITABLE_FIELDS = (
+    "kind",
+    "first_name",
+    "last_name",
+    "organisation_name",
+    "external_id",
+    "email",
+    "phone",
+    "address_line1",
+    "address_line2",
+    "city",
+    "region",
+    "postcode",
+    "country",
+    "date_of_birth",
+    "occupation",
+    "income_band",
+    "household_size",
+    "lifestyle",
+    "values",
+    "attributes",
+    "lifecycle_stage",
+    "last_verified_at",
+)
+
+
+def _check_sensitive_write(actor, data: Mapping[str, Any], customer: Customer | None) -> None:
+    """Someone who may not see a sensitive field may not write it either: they
+    would be overwriting a value they cannot read."""
+    if actor is None:
+        return
+    forbidden = [field for field in masked_fields_for(actor) if field in data]
+    if forbidden:
+        raise PermissionDenied(
+            "You do not have permission to change sensitive data: " + ", ".join(forbidden) + "."
+        )
+
+
+def _interests_from(names: Iterable[str] | None) -> list[Interest]:
+    wanted = sorted({normalise_tag(n) for n in names or () if normalise_tag(n)})
+    if any(len(name) > 64 for name in wanted):
+        raise ValidationError({"interests": "An interest is at most 64 characters."})
+    existing = {i.name: i for i in Interest.objects.filter(name__in=wanted)}
+    missing = [Interest(name=n) for n in wanted if n not in existing]
+    if missing:
+        Interest.objects.bulk_create(missing, ignore_conflicts=True)
+        existing = {i.name: i for i in Interest.objects.filter(name__in=wanted)}
+    return [existing[n] for n in wanted]
+
+
+def _apply(customer: Customer, data: Mapping[str, Any], *, source: str) -> list[str]:
+    unknown = sorted(set(data) - set(CUSTOMER_WRITABLE_FIELDS) - {"interests"})
+    if unknown:
+        raise ValidationError(dict.fromkeys(unknown, "This field cannot be set."))
+    changed = []
+    for field in CUSTOMER_WRITABLE_FIELDS:
+        if field not in data:
+            continue
+        value = data[field]
+        if value is None and field not in {
+            "date_of_birth",
+            "household_size",
+            "last_verified_at",
+            "attributes",
+        }:
+            value = ""
+        if field == "attributes" and value is None:
+            value = {}
+        if getattr(customer, field) != value:
+            setattr(customer, field, value)
+            changed.append(field)
+    return changed
+
+
+def _record_sources(customer: Customer, fields: Iterable[str], source: str) -> None:
+    now = timezone.now().isoformat()
+    sources = dict(customer.field_sources or {})
+    for field in fields:
+        sources[field] = {"source": source, "at": now}
+    customer.field_sources = sources
+
+
+@transaction.atomic
+def customer_create(*, data: Mapping[str, Any], source: str, actor=None) -> Customer:
+    """Validate and store a new customer. Raises ValidationError (per field) or
+    PermissionDenied; on either nothing is written."""
+    _check_sensitive_write(actor, data, None)
+    customer = Customer(source=source)
+    fields = _apply(customer, data, source=source)
+    customer.full_clean()
+    interests = _interests_from(data.get("interests")) if "interests" in data else []
+    _record_sources(customer, [*fields, *(["interests"] if interests else [])], source)
+    customer._history_user = actor if actor and actor.is_authenticated else None
+    customer._change_reason = f"created from {source}"
+    customer.save()
+    if interests:
+        customer.interests.set(interests)
+    return customer
+
+
+@transaction.atomic
+def customer_update(
+    *, customer: Customer, data: Mapping[str, Any], source: str, actor=None
+) -> Customer:
+    """Apply a partial update. Only fields present in ``data`` change; each one's
+    provenance becomes ``source``."""
+    if customer.is_archived:
+        raise ValidationError("This customer is archived; restore it before editing.")
+    _check_sensitive_write(actor, data, customer)
+    customer = Customer.objects.select_for_update().get(pk=customer.pk)
+    changed = _apply(customer, data, source=source)
+    customer.full_clean()
+    interests_changed = False
+    if "interests" in data:
+        interests = _interests_from(data["interests"])
+        current = set(customer.interests.values_list("pk", flat=True))
+        interests_changed = current != {i.pk for i in interests}
+    if not changed and not interests_changed:
+        return customer
+    _record_sources(customer, [*changed, *(["interests"] if interests_changed else [])], source)
+    customer._history_user = actor if actor and actor.is_authenticated else None
+    customer._change_reason = f"updated from {source}"
+    customer.save()
+    if interests_changed:
+        customer.interests.set(interests)
+    return customer
+
+
+@transaction.atomic
+def customer_archive(*, customer: Customer, actor=None, reason: str = "") -> Customer:
+    """Archive instead of delete: the record leaves lists and exports but keeps
+    its history, and can be restored."""
+    customer = Customer.objects.select_for_update().get(pk=customer.pk)
+    if customer.is_archived:
+        return customer
+    customer.archived_at = timezone.now()
+    customer._history_user = actor if actor and actor.is_authenticated else None
+    customer._change_reason = f"archived: {reason}" if reason else "archived"
+    customer.save(update_fields=["archived_at", "updated_at"])
+    return customer
+
+
+@transaction.atomic
+def customer_restore(*, customer: Customer, actor=None) -> Customer:
+    customer = Customer.objects.select_for_update().get(pk=customer.pk)
+    if not customer.is_archived:
+        return customer
+    customer.archived_at = None
+    customer._history_user = actor if actor and actor.is_authenticated else None
+    customer._change_reason = "restored"
+    customer.save(update_fields=["archived_at", "updated_at"])
+    return customer
+
+
+@transaction.atomic
+def order_create(
+    *,
+    customer: Customer,
+    data: Mapping[str, Any],
+    lines: list[Mapping[str, Any]],
+    source: str,
+    actor=None,
+) -> Order:
+    """Store an order with its lines; the order total is the sum of the lines."""
+    if not lines:
+        raise ValidationError({"lines": "An order needs at least one line."})
+    order = Order(
+        customer=customer,
+        source=source,
+        external_id=(data.get("external_id") or "").strip(),
+        ordered_at=data.get("ordered_at"),
+        currency=(data.get("currency") or "GBP").upper(),
+        channel=data.get("channel") or "",
+    )
+    line_objects = [
+        OrderLine(
+            order=order,
+            product_category=(line.get("product_category") or "").strip(),
+            quantity=line.get("quantity") or 1,
+            amount=line.get("amount"),
+        )
+        for line in lines
+    ]
+    errors: dict[str, list] = {}
+    try:
+        order.full_clean(exclude=["customer"])
+    except ValidationError as exc:
+        errors.update(exc.message_dict)
+    for index, line in enumerate(line_objects):
+        try:
+            line.full_clean(exclude=["order"])
+        except ValidationError as exc:
+            for field, messages in exc.message_dict.items():
+                errors.setdefault(f"lines[{index}].{field}", []).extend(messages)
+    if errors:
+        raise ValidationError(errors)
+    order.total_amount = sum((line.amount for line in line_objects), Decimal("0.00"))
+    order._history_user = actor if actor and actor.is_authenticated else None
+    order.save()
+    for line in line_objects:
+        line.order = order
+    bulk_create_with_history(line_objects, OrderLine, default_user=order._history_user)
+    return order

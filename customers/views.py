@@ -1,0 +1,161 @@
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import permission_required
+from django.core.exceptions import ValidationError
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from customers import selectors, services
+from customers.filters import SENSITIVE_FILTERS, CustomerFilter
+from customers.forms import CustomerForm
+from customers.masking import MASK, can_view_sensitive, masked_fields_for
+from customers.models import DATA_COMPONENTS, Customer
+from mis.pagination import keyset_page
+
+HISTORY_LIMIT = 50
+
+
+@require_GET
+@permission_required("customers.view_customer", raise_exception=True)
+def customer_list(request):
+    customer_filter = CustomerFilter(
+        request.GET or None, queryset=selectors.customer_list_queryset(), request=request
+    )
+    if customer_filter.is_bound and not customer_filter.is_valid():
+        queryset = Customer.objects.none()
+    else:
+        queryset = customer_filter.qs
+    page = keyset_page(request, queryset, page_size=settings.CUSTOMER_PAGE_SIZE)
+    context = {
+        "filter": customer_filter,
+        "page": page,
+        "match_count": queryset.count(),
+        # Filters on sensitive fields are hidden from those who may not use them.
+        "hidden_filters": () if can_view_sensitive(request.user) else SENSITIVE_FILTERS,
+    }
+    template = "customers/_list_results.html" if request.htmx else "customers/list.html"
+    return render(request, template, context)
+
+
+def _components(customer: Customer, user) -> list[dict]:
+    masked = set(masked_fields_for(user))
+    sources = customer.field_sources or {}
+    components = []
+    for component, fields in DATA_COMPONENTS.items():
+        rows = []
+        for name in fields:
+            field = Customer._meta.get_field(name)
+            if name in masked:
+                value = MASK
+            elif name == "interests":
+                value = ", ".join(i.name for i in customer.interests.all())
+            elif getattr(field, "choices", None):
+                value = getattr(customer, f"get_{name}_display")()
+            elif name == "country":
+                value = customer.country.name if customer.country else ""
+            else:
+                value = getattr(customer, name)
+            rows.append(
+                {
+                    "label": field.verbose_name,
+                    "value": value,
+                    "source": (sources.get(name) or {}).get("source"),
+                }
+            )
+        components.append({"name": component, "rows": rows})
+    return components
+
+
+def _history(customer: Customer) -> list[dict]:
+    records = list(
+        customer.history.select_related("history_user").order_by("-history_date", "-history_id")[
+            : HISTORY_LIMIT + 1
+        ]
+    )
+    entries = []
+    for newer, older in zip(records, [*records[1:], None], strict=False):
+        if len(entries) == HISTORY_LIMIT:
+            break
+        changes = []
+        if older is not None:
+            delta = newer.diff_against(older, excluded_fields=["field_sources", "updated_at"])
+            changes = [change.field for change in delta.changes]
+        entries.append({"record": newer, "changes": changes})
+    return entries
+
+
+@require_GET
+@permission_required("customers.view_customer", raise_exception=True)
+def customer_detail(request, public_id):
+    customer = get_object_or_404(selectors.customer_list_queryset(), public_id=public_id)
+    masked = masked_fields_for(request.user)
+    context = {
+        "customer": customer,
+        "components": _components(customer, request.user),
+        "attributes": [] if "attributes" in masked else sorted(customer.attributes.items()),
+        "orders": selectors.customer_orders(customer),
+        "history": _history(customer),
+        "history_limit": HISTORY_LIMIT,
+    }
+    return render(request, "customers/detail.html", context)
+
+
+def _save_form(request, form, save):
+    if not form.is_valid():
+        return None
+    try:
+        return save(form.service_data())
+    except ValidationError as exc:
+        form.add_error(None, exc)
+    return None
+
+
+@require_http_methods(["GET", "POST"])
+@permission_required("customers.add_customer", raise_exception=True)
+def customer_create(request):
+    form = CustomerForm(request.POST or None, user=request.user)
+    if request.method == "POST":
+        customer = _save_form(
+            request,
+            form,
+            lambda data: services.customer_create(data=data, source="web form", actor=request.user),
+        )
+        if customer is not None:
+            messages.success(request, f"{customer.display_name} was added.")
+            return redirect(customer)
+    return render(request, "customers/form.html", {"form": form, "creating": True})
+
+
+@require_http_methods(["GET", "POST"])
+@permission_required("customers.change_customer", raise_exception=True)
+def customer_edit(request, public_id):
+    customer = get_object_or_404(Customer, public_id=public_id)
+    if customer.is_archived:
+        messages.error(request, "This customer is archived; restore it before editing.")
+        return redirect(customer)
+    form = CustomerForm(request.POST or None, instance=customer, user=request.user)
+    if request.method == "POST":
+        saved = _save_form(
+            request,
+            form,
+            lambda data: services.customer_update(
+                customer=customer, data=data, source="web form", actor=request.user
+            ),
+        )
+        if saved is not None:
+            messages.success(request, "Changes saved.")
+            return redirect(saved)
+    return render(request, "customers/form.html", {"form": form, "customer": customer})
+
+
+@require_POST
+@permission_required("customers.archive_customer", raise_exception=True)
+def customer_archive(request, public_id):
+    customer = get_object_or_404(Customer, public_id=public_id)
+    if request.POST.get("restore"):
+        services.customer_restore(customer=customer, actor=request.user)
+        messages.success(request, "The customer was restored.")
+    else:
+        services.customer_archive(customer=customer, actor=request.user)
+        messages.success(request, "The customer was archived; it no longer appears in lists.")
+    return redirect(customer)

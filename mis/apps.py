@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class MisConfig(AppConfig):
+    name = "mis"
+    verbose_name = "MIS"

@@ -1,0 +1,26 @@
+from django.urls import reverse
+
+# The sections of the app, in the order of the navigation bar.
+SECTIONS = (
+    ("customers", "Customers", "customers:list"),
+    ("imports", "Imports", "section:imports"),
+    ("quality", "Quality", "section:quality"),
+    ("segments", "Segments", "section:segments"),
+    ("insight", "Insight", "section:insight"),
+    ("governance", "Governance", "section:governance"),
+)
+
+
+def navigation(request):
+    if not getattr(request, "user", None) or not request.user.is_authenticated:
+        return {}
+    path = request.path
+    items = []
+    for key, label, url_name in SECTIONS:
+        url = reverse(url_name)
+        items.append({"key": key, "label": label, "url": url, "active": path.startswith(url)})
+    if request.user.is_staff:
+        items.append(
+            {"key": "admin", "label": "Admin", "url": reverse("admin:index"), "active": False}
+        )
+    return {"nav_items": items}

@@ -1,0 +1,11 @@
+from celery import shared_task
+from django.db import connection
+
+from customers.models import Customer
+
+
+@shared_task
+def system_check() -> dict:
+    """Proves a worker can reach the broker, the database and the result store:
+    answers with the database vendor and the number of customer records."""
+    return {"database": connection.vendor, "customers": Customer.objects.count()}

@@ -1,0 +1,29 @@
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from mis import views
+
+section_patterns = (
+    [
+        path(f"{name}/", views.upcoming_section, {"section": name}, name=name)
+        for name in views.UPCOMING_SECTIONS
+    ],
+    "section",
+)
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("health/", views.health, name="health"),
+    path("accounts/", include("django.contrib.auth.urls")),
+    path("customers/", include("customers.urls")),
+    path("", include(section_patterns)),
+    path("admin/", admin.site.urls),
+    path("api/v1/", include(("customers.api.urls", "api"))),
+    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+]
+
+admin.site.site_header = "MIS administration"
+admin.site.site_title = "MIS admin"
+admin.site.index_title = "Approvals and records"

@@ -1,0 +1,50 @@
+from django.contrib.auth.decorators import login_not_required
+from django.db import connection
+from django.db.models import Count
+from django.http import Http404, JsonResponse
+from django.shortcuts import render
+from django.views.decorators.http import require_GET
+
+from customers.models import Customer, LifecycleStage, Order
+
+# Sections whose pages come with later releases; the navigation already shows
+# them so that people learn where things will be.
+UPCOMING_SECTIONS = {
+    "imports": ("Imports", "Upload customer and order files, map columns, preview and run."),
+    "quality": ("Quality", "Quality rules, sweeps, duplicate review and merges."),
+    "segments": ("Segments", "Build segments, RFM and cohort analytics, campaign snapshots."),
+    "insight": ("Insight", "Business cases, the insight strategy, plans and evaluations."),
+    "governance": ("Governance", "Consent, suppression, retention and data-subject requests."),
+}
+
+
+@require_GET
+def home(request):
+    by_stage = dict(
+        Customer.objects.active().values_list("lifecycle_stage").annotate(n=Count("pk")).order_by()
+    )
+    stages = [(label, by_stage.get(value, 0)) for value, label in LifecycleStage.choices]
+    context = {
+        "stages": stages,
+        "customer_total": sum(by_stage.values()),
+        "order_total": Order.objects.count(),
+        "recent": Customer.objects.active().order_by("-created_at")[:8],
+    }
+    return render(request, "home.html", context)
+
+
+@require_GET
+def upcoming_section(request, section: str):
+    if section not in UPCOMING_SECTIONS:
+        raise Http404
+    title, summary = UPCOMING_SECTIONS[section]
+    return render(request, "upcoming.html", {"title": title, "summary": summary})
+
+
+@login_not_required
+@require_GET
+def health(request):
+    """Liveness for load balancers and compose: the database answers."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+    return JsonResponse({"status": "ok"})
