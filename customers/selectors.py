@@ -11,6 +11,11 @@ def customer_list_queryset() -> QuerySet[Customer]:
     return Customer.objects.prefetch_related("interests")
 
 
+def customer_table_queryset() -> QuerySet[Customer]:
+    """Customers for the list page, which shows no interests."""
+    return Customer.objects.all()
+
+
 def customer_get(public_id) -> Customer:
     return customer_list_queryset().get(public_id=public_id)
 

@@ -128,8 +128,12 @@ def customer_update(
         raise ValidationError("This customer is archived; restore it before editing.")
     _check_sensitive_write(actor, data, customer)
     customer = Customer.objects.select_for_update().get(pk=customer.pk)
+    stored = {field: getattr(customer, field) for field in CUSTOMER_WRITABLE_FIELDS}
     changed = _apply(customer, data, source=source)
     customer.full_clean()
+    # Judge changes on normalised values: "ADA@example.com" for a stored
+    # "ada@example.com" is no change, so it gets no provenance and no history.
+    changed = [field for field in changed if getattr(customer, field) != stored[field]]
     interests_changed = False
     if "interests" in data:
         interests = _interests_from(data["interests"])
@@ -196,7 +200,8 @@ def order_create(
         OrderLine(
             order=order,
             product_category=(line.get("product_category") or "").strip(),
-            quantity=line.get("quantity") or 1,
+            # Only a missing quantity means 1; a 0 must reach validation.
+            quantity=1 if line.get("quantity") in (None, "") else line["quantity"],
             amount=line.get("amount"),
         )
         for line in lines

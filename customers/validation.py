@@ -92,7 +92,7 @@ def normalise_phone(value: str | None, country: str | None = None) -> str:
     if number is None or not phonenumbers.is_valid_number(number):
         raise ValidationError(
             "“%(value)s” is not a valid phone number for %(region)s; write it with its country "
-            "code, for example +44 7700 900123.",
+            "code, for example +44 7911 123456.",
             code="invalid_phone",
             params={"value": raw, "region": region},
         )

@@ -19,7 +19,7 @@ HISTORY_LIMIT = 50
 @permission_required("customers.view_customer", raise_exception=True)
 def customer_list(request):
     customer_filter = CustomerFilter(
-        request.GET or None, queryset=selectors.customer_list_queryset(), request=request
+        request.GET or None, queryset=selectors.customer_table_queryset(), request=request
     )
     if customer_filter.is_bound and not customer_filter.is_valid():
         queryset = Customer.objects.none()
@@ -59,14 +59,16 @@ def _components(customer: Customer, user) -> list[dict]:
                 {
                     "label": field.verbose_name,
                     "value": value,
-                    "source": (sources.get(name) or {}).get("source"),
+                    # Where a masked value came from would tell that it exists.
+                    "source": None if name in masked else (sources.get(name) or {}).get("source"),
                 }
             )
         components.append({"name": component, "rows": rows})
     return components
 
 
-def _history(customer: Customer) -> list[dict]:
+def _history(customer: Customer, user) -> list[dict]:
+    hidden = {*masked_fields_for(user), "field_sources", "updated_at"}
     records = list(
         customer.history.select_related("history_user").order_by("-history_date", "-history_id")[
             : HISTORY_LIMIT + 1
@@ -78,7 +80,7 @@ def _history(customer: Customer) -> list[dict]:
             break
         changes = []
         if older is not None:
-            delta = newer.diff_against(older, excluded_fields=["field_sources", "updated_at"])
+            delta = newer.diff_against(older, excluded_fields=list(hidden))
             changes = [change.field for change in delta.changes]
         entries.append({"record": newer, "changes": changes})
     return entries
@@ -94,7 +96,7 @@ def customer_detail(request, public_id):
         "components": _components(customer, request.user),
         "attributes": [] if "attributes" in masked else sorted(customer.attributes.items()),
         "orders": selectors.customer_orders(customer),
-        "history": _history(customer),
+        "history": _history(customer, request.user),
         "history_limit": HISTORY_LIMIT,
     }
     return render(request, "customers/detail.html", context)

@@ -20,6 +20,9 @@ UPCOMING_SECTIONS = {
 
 @require_GET
 def home(request):
+    if not request.user.has_perm("customers.view_customer"):
+        # No role (yet): no customer names, not even counts.
+        return render(request, "home.html")
     by_stage = dict(
         Customer.objects.active().values_list("lifecycle_stage").annotate(n=Count("pk")).order_by()
     )

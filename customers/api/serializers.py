@@ -13,6 +13,7 @@ from customers.models import (
     OrderLine,
     ValuesOrientation,
 )
+from mis.api.serializers import StrictInputSerializer
 
 
 class CustomerOutputSerializer(serializers.ModelSerializer):
@@ -80,10 +81,12 @@ class CustomerOutputSerializer(serializers.ModelSerializer):
         data = super().to_representation(customer)
         for field in self._masked():
             data[field] = None
+            # Where a hidden value came from would tell that it exists.
+            data["field_sources"].pop(field, None)
         return data
 
 
-class CustomerInputSerializer(serializers.Serializer):
+class CustomerInputSerializer(StrictInputSerializer):
     """Types only; the customer service does the validation that matters."""
 
     source = serializers.CharField(
@@ -150,13 +153,13 @@ class OrderOutputSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class OrderLineInputSerializer(serializers.Serializer):
+class OrderLineInputSerializer(StrictInputSerializer):
     product_category = serializers.CharField(max_length=100)
     quantity = serializers.IntegerField(min_value=1, default=1)
     amount = serializers.DecimalField(max_digits=12, decimal_places=2, min_value=0)
 
 
-class OrderInputSerializer(serializers.Serializer):
+class OrderInputSerializer(StrictInputSerializer):
     customer = serializers.SlugRelatedField(
         slug_field="public_id", queryset=Customer.objects.active()
     )

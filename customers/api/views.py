@@ -42,6 +42,13 @@ class CustomerViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
     def get_queryset(self):
         return selectors.customer_list_queryset()
 
+    def filter_queryset(self, queryset):
+        # List filters (archived records hidden by default) apply to the list
+        # only: an archived customer can still be retrieved and restored.
+        if self.action != "list":
+            return queryset
+        return super().filter_queryset(queryset)
+
     @extend_schema(request=CustomerInputSerializer, responses={201: CustomerOutputSerializer})
     def create(self, request):
         payload = CustomerInputSerializer(data=request.data)

@@ -99,11 +99,13 @@ class Customer(models.Model):
 
     # Contact points, stored normalised (lower-case email, E.164 phone).
     email = models.CharField(max_length=254, blank=True, validators=[validation.validate_email])
-    phone = models.CharField(max_length=20, blank=True, help_text="E.164, e.g. +447700900123")
+    phone = models.CharField(
+        max_length=20, blank=True, help_text="Stored in E.164, e.g. +447911123456."
+    )
 
     # Geographic
-    address_line1 = models.CharField(max_length=200, blank=True)
-    address_line2 = models.CharField(max_length=200, blank=True)
+    address_line1 = models.CharField("address line 1", max_length=200, blank=True)
+    address_line2 = models.CharField("address line 2", max_length=200, blank=True)
     city = models.CharField(max_length=100, blank=True)
     region = models.CharField(max_length=100, blank=True)
     postcode = models.CharField(max_length=16, blank=True)
@@ -181,7 +183,13 @@ class Customer(models.Model):
             models.Index(fields=["kind"], name="customer_kind"),
             models.Index(fields=["email"], name="customer_email"),
             models.Index(fields=["phone"], name="customer_phone"),
-            models.Index(fields=["postcode"], name="customer_postcode"),
+            # Pattern ops (PostgreSQL) so that a postcode-prefix LIKE uses it.
+            models.Index(
+                fields=["postcode"], name="customer_postcode", opclasses=["varchar_pattern_ops"]
+            ),
+            models.Index(Upper("occupation"), name="customer_occupation_upper"),
+            models.Index(fields=["lifestyle"], name="customer_lifestyle"),
+            models.Index(fields=["values"], name="customer_values"),
             models.Index(Upper("city"), name="customer_city_upper"),
             models.Index(Upper("region"), name="customer_region_upper"),
             models.Index(Upper("last_name"), name="customer_last_name_upper"),
@@ -282,24 +290,27 @@ class Customer(models.Model):
 
         if self.kind == CustomerKind.ORGANISATION and not self.organisation_name:
             errors.setdefault("organisation_name", []).append("An organisation needs its name.")
-        if not any(
-            (self.first_name, self.last_name, self.organisation_name, self.email, self.external_id)
-        ):
-            errors.setdefault("__all__", []).append(
-                "A customer needs an identity: a name, an organisation, an email or an external id."
+        # "Needs an identity" is the customer_has_identity constraint's message;
+        # full_clean() validates constraints, so it is not repeated here.
+        stored = None
+        if self.pk and self.attributes:
+            stored = (
+                type(self).objects.filter(pk=self.pk).values_list("attributes", flat=True).first()
             )
-        attributes = check("attributes", clean_attributes, self.attributes)
+        attributes = check("attributes", clean_attributes, self.attributes, None, stored)
         if attributes is not None:
             self.attributes = attributes
         if errors:
             raise ValidationError(errors)
 
 
-def clean_attributes(values, definitions=None) -> dict:
+def clean_attributes(values, definitions=None, stored: dict | None = None) -> dict:
     """Validate custom attribute values against their definitions.
 
     ``definitions`` (name -> AttributeDefinition) may be passed by bulk callers
-    so that they look the definitions up once. Empty values are dropped.
+    so that they look the definitions up once. ``stored`` is what the record
+    holds now, against which values of retired attributes are judged. Empty
+    values are dropped.
     """
     from customers.models.attributes import AttributeDefinition
 
@@ -308,12 +319,21 @@ def clean_attributes(values, definitions=None) -> dict:
     if not isinstance(values, dict):
         raise ValidationError("Attributes must be an object of name: value.")
     if definitions is None:
-        definitions = {d.name: d for d in AttributeDefinition.objects.filter(is_active=True)}
+        definitions = {d.name: d for d in AttributeDefinition.objects.all()}
     cleaned, problems = {}, []
     for name, raw in values.items():
         definition = definitions.get(name)
         if definition is None:
             problems.append(f"“{name}” is not a defined attribute.")
+            continue
+        if not definition.is_active:
+            # A retired attribute keeps the value a record already has, so that
+            # retiring it does not make every such record unsavable; it takes
+            # no new values.
+            if stored is not None and name in stored and stored[name] == raw:
+                cleaned[name] = raw
+            else:
+                problems.append(f"“{name}” is retired and takes no new values.")
             continue
         try:
             value = definition.clean_value(raw)

@@ -17,4 +17,16 @@ def exception_handler(exc, context):
         else:
             detail = {api_settings.NON_FIELD_ERRORS_KEY: exc.messages}
         exc = exceptions.ValidationError(detail)
+    if isinstance(exc, exceptions.ValidationError) and isinstance(exc.detail, dict):
+        # A list field's own errors (an empty or non-list ``lines``) come from
+        # DRF as {"non_field_errors": [...]}; make them the field's list too.
+        nested_key = api_settings.NON_FIELD_ERRORS_KEY
+        exc.detail = {
+            field: (
+                messages[nested_key]
+                if isinstance(messages, dict) and set(messages) == {nested_key}
+                else messages
+            )
+            for field, messages in exc.detail.items()
+        }
     return drf_exception_handler(exc, context)
