@@ -114,6 +114,9 @@ def customer_create(*, data: Mapping[str, Any], source: str, actor=None) -> Cust
     customer._change_reason = f"created from {source}"
     customer.save()
     if interests:
+        # Interests are a many-to-many, saved after the row: history records
+        # them as a second entry, which says so.
+        customer._change_reason = f"interests from {source}"
         customer.interests.set(interests)
     return customer
 

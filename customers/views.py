@@ -10,7 +10,7 @@ from customers.filters import SENSITIVE_FILTERS, CustomerFilter
 from customers.forms import CustomerForm
 from customers.masking import MASK, can_view_sensitive, masked_fields_for
 from customers.models import DATA_COMPONENTS, Customer
-from mis.pagination import keyset_page
+from mis.pagination import keyset_page, without_empty_params
 
 HISTORY_LIMIT = 50
 
@@ -33,8 +33,12 @@ def customer_list(request):
         # Filters on sensitive fields are hidden from those who may not use them.
         "hidden_filters": () if can_view_sensitive(request.user) else SENSITIVE_FILTERS,
     }
-    template = "customers/_list_results.html" if request.htmx else "customers/list.html"
-    return render(request, template, context)
+    if not request.htmx:
+        return render(request, "customers/list.html", context)
+    response = render(request, "customers/_list_results.html", context)
+    # The address bar shows the filters in use, not every empty form field.
+    response["HX-Push-Url"] = without_empty_params(request.get_full_path())
+    return response
 
 
 def _components(customer: Customer, user) -> list[dict]:

@@ -2,6 +2,7 @@
 deep page costs what the first one does."""
 
 from dataclasses import dataclass
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from django.http import Http404
 from rest_framework.exceptions import NotFound
@@ -27,4 +28,24 @@ def keyset_page(request, queryset, *, page_size: int) -> Page:
         raise Http404(
             "That page link is no longer valid; start again from the first page."
         ) from exc
-    return Page(items, paginator.get_next_link(), paginator.get_previous_link())
+    return Page(
+        items,
+        without_empty_params(paginator.get_next_link()),
+        without_empty_params(paginator.get_previous_link()),
+    )
+
+
+# What a filter form sends for "no choice": dropped from links people see.
+_EMPTY_VALUES = {"", "unknown"}
+
+
+def without_empty_params(url: str | None) -> str | None:
+    """The URL without the empty fields a filter form submits, so that links
+    and the address bar show only the filters in use."""
+    if not url:
+        return url
+    parts = urlsplit(url)
+    query = [
+        (k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if v not in _EMPTY_VALUES
+    ]
+    return urlunsplit(parts._replace(query=urlencode(query)))

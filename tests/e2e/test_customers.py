@@ -108,7 +108,7 @@ def test_staff_member_finds_a_customer_by_surname_and_sees_sensitive_fields_mask
     expect(results.get_by_role("link", name="Ada Lovelace")).to_be_visible()
     expect(results).not_to_contain_text("Babbage")
     assert page.evaluate("window.stillTheSamePage") is True
-    expect(page).to_have_url(re.compile(r"/customers/\?q=Lovelace(&|$)"))
+    expect(page).to_have_url(re.compile(r"/customers/\?q=Lovelace$"))
     screenshot("search-results")
 
     results.get_by_role("link", name="Ada Lovelace").click()
