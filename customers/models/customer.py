@@ -314,7 +314,7 @@ def clean_attributes(values, definitions=None, stored: dict | None = None) -> di
     """
     from customers.models.attributes import AttributeDefinition
 
-    if values in (None, ""):
+    if values is None or values == "" or values == {}:
         return {}
     if not isinstance(values, dict):
         raise ValidationError("Attributes must be an object of name: value.")
