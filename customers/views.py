@@ -13,6 +13,7 @@ from customers.models import DATA_COMPONENTS, Customer
 from mis.pagination import keyset_page, without_empty_params
 
 HISTORY_LIMIT = 50
+MATCH_COUNT_CAP = 10_000
 
 
 @require_GET
@@ -29,7 +30,10 @@ def customer_list(request):
     context = {
         "filter": customer_filter,
         "page": page,
-        "match_count": queryset.count(),
+        # Counting stops at the cap: an exact count of a million matches costs
+        # a scan on every page view and tells a person nothing more.
+        "match_count": queryset[: MATCH_COUNT_CAP + 1].count(),
+        "match_count_cap": MATCH_COUNT_CAP,
         # Filters on sensitive fields are hidden from those who may not use them.
         "hidden_filters": () if can_view_sensitive(request.user) else SENSITIVE_FILTERS,
     }

@@ -89,6 +89,14 @@ def test_the_list_shows_active_customers_and_how_many_match(page_client_for, mar
     assert b"2 matches" in response.content
 
 
+def test_the_list_stops_counting_at_the_cap(page_client_for, marketing_user, three, monkeypatch):
+    monkeypatch.setattr("customers.views.MATCH_COUNT_CAP", 1)
+
+    response = page_client_for(marketing_user).get(LIST)
+
+    assert b"More than 1 matches" in response.content
+
+
 def test_the_list_searches_names_emails_phones_and_postcodes(
     page_client_for, marketing_user, three
 ):
