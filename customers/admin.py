@@ -1,7 +1,14 @@
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
-from customers.models import AttributeDefinition, Customer, Interest, Order, OrderLine
+from customers.models import (
+    AttributeDefinition,
+    Customer,
+    CustomerExport,
+    Interest,
+    Order,
+    OrderLine,
+)
 
 
 @admin.register(Customer)
@@ -59,3 +66,32 @@ class OrderLineAdmin(SimpleHistoryAdmin):
     list_select_related = ("order",)
     raw_id_fields = ("order",)
     search_fields = ("product_category",)
+
+
+@admin.register(CustomerExport)
+class CustomerExportAdmin(admin.ModelAdmin):
+    """The record of exports. Nobody adds, edits or deletes one, superusers
+    included: it is the evidence of who took which personal data."""
+
+    list_display = (
+        "started_at",
+        "actor_name",
+        "via",
+        "file_format",
+        "row_count",
+        "status",
+        "finished_at",
+    )
+    list_filter = ("via", "file_format", "status")
+    search_fields = ("actor_name",)
+    date_hierarchy = "started_at"
+    show_full_result_count = False
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False

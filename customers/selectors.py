@@ -28,3 +28,9 @@ def order_list_queryset() -> QuerySet[Order]:
 
 def customer_orders(customer: Customer, limit: int = 50) -> list[Order]:
     return list(order_list_queryset().filter(customer=customer).order_by("-ordered_at")[:limit])
+
+
+def customer_export_queryset() -> QuerySet[Customer]:
+    """Customers for an export, which reads their interests and orders itself,
+    a chunk at a time (customers.exports)."""
+    return Customer.objects.all()

@@ -8,6 +8,7 @@ act on; normalisers return the canonical form.
 
 from __future__ import annotations
 
+import functools
 import re
 from datetime import date
 
@@ -55,19 +56,33 @@ def validate_email(value: str) -> None:
         ) from None
 
 
+@functools.cache
+def country_codes() -> frozenset[str]:
+    """ISO 3166-1 alpha-2 codes. Cached: listing countries translates every
+    name, far too slow to repeat for each row of an import."""
+    return frozenset(code for code, _ in countries)
+
+
+@functools.cache
+def _country_by_name(name: str) -> str:
+    return countries.by_name(name) or ""
+
+
 def normalise_country(value: str | None) -> str:
     """Return the ISO 3166-1 alpha-2 code for a code or an English country name."""
     raw = (value or "").strip()
     if not raw:
         return ""
-    code = countries.by_name(raw) or raw.upper()
+    code = raw.upper()
     if code == "UK":  # common, but not ISO 3166
-        code = "GB"
-    return code
+        return "GB"
+    if code in country_codes():
+        return code
+    return _country_by_name(raw.lower()) or code
 
 
 def validate_country(value: str) -> None:
-    if value and value not in dict(countries):
+    if value and value not in country_codes():
         raise ValidationError(
             "“%(value)s” is not an ISO 3166 country code (for example GB, IE, US).",
             code="invalid_country",

@@ -3,13 +3,14 @@ from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from customers import selectors, services
+from customers import exports, selectors, services
 from customers.filters import SENSITIVE_FILTERS, CustomerFilter
 from customers.forms import CustomerForm
 from customers.masking import MASK, can_view_sensitive, masked_fields_for
-from customers.models import DATA_COMPONENTS, Customer
+from customers.models import DATA_COMPONENTS, Customer, ExportFormat, ExportVia
 from mis.pagination import keyset_page, without_empty_params
 
 HISTORY_LIMIT = 50
@@ -36,6 +37,11 @@ def customer_list(request):
         "match_count_cap": MATCH_COUNT_CAP,
         # Filters on sensitive fields are hidden from those who may not use them.
         "hidden_filters": () if can_view_sensitive(request.user) else SENSITIVE_FILTERS,
+        "export_urls": (
+            {file_format: _export_url(request, file_format) for file_format in ExportFormat.values}
+            if request.user.has_perm(exports.EXPORT_PERMISSION) and not customer_filter.errors
+            else None
+        ),
     }
     if not request.htmx:
         return render(request, "customers/list.html", context)
@@ -43,6 +49,49 @@ def customer_list(request):
     # The address bar shows the filters in use, not every empty form field.
     response["HX-Push-Url"] = without_empty_params(request.get_full_path())
     return response
+
+
+def _export_url(request, file_format: str) -> str:
+    """The export of what the list shows: its filters, every page of them."""
+    query = request.GET.copy()
+    query.pop("cursor", None)
+    query["format"] = file_format
+    return without_empty_params(f"{reverse('customers:export')}?{query.urlencode()}")
+
+
+@require_GET
+@permission_required(["customers.view_customer", exports.EXPORT_PERMISSION], raise_exception=True)
+def customer_export(request):
+    """The list's current filters as a CSV or XLSX download. Mistakes (an
+    unknown column or format, a bad filter value) go back to the list with a
+    message; a sensitive column or filter the user may not see is refused."""
+    query = request.GET.copy()
+    for name in ("format", "fields"):
+        query.pop(name, None)
+    back = without_empty_params(f"{reverse('customers:list')}?{query.urlencode()}")
+    try:
+        file_format = exports.export_file_format(request.GET.get("format"))
+        fields = exports.customer_export_fields(
+            requested=",".join(request.GET.getlist("fields")), actor=request.user
+        )
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return redirect(back)
+    customer_filter = CustomerFilter(
+        query or None, queryset=selectors.customer_export_queryset(), request=request
+    )
+    if customer_filter.is_bound and not customer_filter.is_valid():
+        messages.error(request, "Correct the filters before exporting.")
+        return redirect(back)
+    queryset = customer_filter.qs
+    export = exports.customer_export_start(
+        actor=request.user,
+        via=ExportVia.PAGE,
+        fields=fields,
+        filters=exports.export_filters(query),
+        file_format=file_format,
+    )
+    return exports.customer_export_response(export=export, queryset=queryset)
 
 
 def _components(customer: Customer, user) -> list[dict]:

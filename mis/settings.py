@@ -230,5 +230,15 @@ LOGGING = {
     "loggers": {"django.db.backends": {"level": "INFO"}},
 }
 
+# Imports: rows per transaction, the largest file and the longest value accepted.
+IMPORT_BATCH_SIZE = env.int("IMPORT_BATCH_SIZE", default=2000)
+IMPORT_MAX_BYTES = env.int("IMPORT_MAX_BYTES", default=500 * 1024 * 1024)
+IMPORT_MAX_FIELD_CHARS = env.int("IMPORT_MAX_FIELD_CHARS", default=100_000)
+DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+
 # Size of a customer-list page in the browser.
 CUSTOMER_PAGE_SIZE = env.int("CUSTOMER_PAGE_SIZE", default=50)
+
+# Customers read per query by an export (memory stays bounded by this).
+CUSTOMER_EXPORT_CHUNK_SIZE = env.int("CUSTOMER_EXPORT_CHUNK_SIZE", default=2000)

@@ -35,8 +35,14 @@ from customers.models import (
 
 PASSWORD = "a long and unguessable test password"
 
-# The role groups and their permissions as the data migration defines them.
-ROLE_PERMISSIONS: dict[str, list[str]] = importlib.import_module("mis.migrations.0001_roles").ROLES
+# The role groups and their permissions as the data migrations define them:
+# 0001 creates the roles, later ones grant more.
+_ROLES = importlib.import_module("mis.migrations.0001_roles").ROLES
+_LATER_GRANTS = [importlib.import_module("mis.migrations.0002_export_permission").GRANTS]
+ROLE_PERMISSIONS: dict[str, list[str]] = {
+    role: [*codes, *(code for grants in _LATER_GRANTS for code in grants.get(role, ()))]
+    for role, codes in _ROLES.items()
+}
 
 
 def ensure_role(name: str) -> str:

@@ -1,11 +1,14 @@
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import extend_schema, extend_schema_view
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.permissions import IsAuthenticated
+from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
-from customers import selectors, services
+from customers import exports, selectors, services
 from customers.api.serializers import (
     AttributeDefinitionSerializer,
     CustomerInputSerializer,
@@ -14,12 +17,29 @@ from customers.api.serializers import (
     OrderOutputSerializer,
 )
 from customers.filters import CustomerFilter, OrderFilter
-from customers.models import AttributeDefinition
+from customers.models import AttributeDefinition, ExportFormat, ExportVia
 from mis.api.permissions import RoleModelPermissions
 
 
 class ArchivePermission(RoleModelPermissions):
     perms_map = {**RoleModelPermissions.perms_map, "POST": ["%(app_label)s.archive_customer"]}
+
+
+class ExportPermission(RoleModelPermissions):
+    perms_map = {
+        **RoleModelPermissions.perms_map,
+        "GET": ["%(app_label)s.view_customer", "%(app_label)s.export_customer"],
+        "HEAD": ["%(app_label)s.view_customer", "%(app_label)s.export_customer"],
+    }
+
+
+class ExportContentNegotiation(DefaultContentNegotiation):
+    """On the export, ``format`` names the file to download, not a renderer
+    (DRF would answer 404 to ``format=csv``); what is not the file, an error,
+    is JSON."""
+
+    def select_renderer(self, request, renderers, format_suffix=None):
+        return renderers[0], renderers[0].media_type
 
 
 def _source(request, validated: dict) -> str:
@@ -44,10 +64,60 @@ class CustomerViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
 
     def filter_queryset(self, queryset):
         # List filters (archived records hidden by default) apply to the list
-        # only: an archived customer can still be retrieved and restored.
-        if self.action != "list":
+        # (and its export) only: an archived customer can still be retrieved
+        # and restored.
+        if self.action not in ("list", "export"):
             return queryset
         return super().filter_queryset(queryset)
+
+    @extend_schema(
+        summary="Export customers as CSV or XLSX (the list's filters)",
+        filters=True,
+        parameters=[
+            OpenApiParameter(
+                "format", str, enum=ExportFormat.values, description="The file (default csv)."
+            ),
+            OpenApiParameter(
+                "fields",
+                str,
+                description="Comma-separated columns in the order wanted (default: every "
+                "column the caller may see). An unknown one is a 400 naming the allowed ones; "
+                "a sensitive one the caller may not see is a 403.",
+            ),
+        ],
+        responses={
+            (200, "text/csv"): OpenApiTypes.BINARY,
+            (200, exports.XLSX_CONTENT_TYPE): OpenApiTypes.BINARY,
+            400: OpenApiTypes.OBJECT,
+            403: OpenApiTypes.OBJECT,
+        },
+    )
+    @action(
+        detail=False,
+        methods=["get"],
+        permission_classes=[IsAuthenticated, ExportPermission],
+        renderer_classes=[JSONRenderer],
+        content_negotiation_class=ExportContentNegotiation,
+        pagination_class=None,
+    )
+    def export(self, request, *args, **kwargs):
+        """Every customer the list's filters match, streamed as one file.
+        Needs customers.export_customer; every export is recorded."""
+        file_format = exports.export_file_format(
+            kwargs.get("format") or request.query_params.get("format")
+        )
+        fields = exports.customer_export_fields(
+            requested=",".join(request.query_params.getlist("fields")), actor=request.user
+        )
+        queryset = self.filter_queryset(selectors.customer_export_queryset())
+        export = exports.customer_export_start(
+            actor=request.user,
+            via=ExportVia.API,
+            fields=fields,
+            filters=exports.export_filters(request.query_params),
+            file_format=file_format,
+        )
+        return exports.customer_export_response(export=export, queryset=queryset)
 
     @extend_schema(request=CustomerInputSerializer, responses={201: CustomerOutputSerializer})
     def create(self, request):

@@ -10,7 +10,10 @@ from customers.models.customer import (
     Lifestyle,
     ValuesOrientation,
 )
+from customers.models.exports import CustomerExport, ExportFormat, ExportStatus, ExportVia
+from customers.models.imports import ImportJob, ImportKind, ImportRowError, ImportStatus
 from customers.models.orders import Order, OrderChannel, OrderLine
+from customers.models.quality import QualityIssue, QualityIssueStatus
 
 __all__ = [
     "DATA_COMPONENTS",
@@ -18,7 +21,15 @@ __all__ = [
     "AttributeDefinition",
     "AttributeType",
     "Customer",
+    "CustomerExport",
     "CustomerKind",
+    "ExportFormat",
+    "ExportStatus",
+    "ExportVia",
+    "ImportJob",
+    "ImportKind",
+    "ImportRowError",
+    "ImportStatus",
     "IncomeBand",
     "Interest",
     "LifecycleStage",
@@ -26,5 +37,7 @@ __all__ = [
     "Order",
     "OrderChannel",
     "OrderLine",
+    "QualityIssue",
+    "QualityIssueStatus",
     "ValuesOrientation",
 ]

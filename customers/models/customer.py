@@ -7,7 +7,6 @@ from django.db import models
 from django.db.models import Q, Value
 from django.db.models.functions import Concat, Upper
 from django.urls import reverse
-from django_countries import countries
 from django_countries.fields import CountryField
 from simple_history.models import HistoricalRecords
 
@@ -175,6 +174,7 @@ class Customer(models.Model):
         permissions = [
             ("view_sensitive_data", "Can view sensitive customer data"),
             ("archive_customer", "Can archive customers"),
+            ("export_customer", "Can export customers"),
         ]
         indexes = [
             models.Index(fields=["lifecycle_stage", "-created_at"], name="customer_stage_created"),
@@ -261,7 +261,7 @@ class Customer(models.Model):
         self.external_id = (self.external_id or "").strip()
         self.email = validation.normalise_email(self.email)
         self.country = validation.normalise_country(str(self.country or ""))
-        country = str(self.country) if str(self.country) in dict(countries) else None
+        country = str(self.country) if str(self.country) in validation.country_codes() else None
         with contextlib.suppress(ValidationError):  # left as given; clean() reports it
             self.phone = validation.normalise_phone(self.phone, country)
         self.postcode = validation.normalise_postcode(self.postcode, country)
@@ -283,7 +283,7 @@ class Customer(models.Model):
                 return None
 
         # An unknown country is reported by the field's own choices check.
-        country = str(self.country) if str(self.country) in dict(countries) else None
+        country = str(self.country) if str(self.country) in validation.country_codes() else None
         check("phone", validation.normalise_phone, self.phone, country)
         check("postcode", validation.validate_postcode, self.postcode, country)
         check("date_of_birth", validation.validate_date_of_birth, self.date_of_birth)

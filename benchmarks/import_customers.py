@@ -1,0 +1,133 @@
+"""Import speed against PostgreSQL's own COPY, in the same run.
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/mis_bench DEBUG=true \\
+        .venv/bin/python benchmarks/import_customers.py [--rows 1000000]
+
+Writes a customer CSV of ``--rows`` rows (canonical columns, a few bad values
+and some rows without identity, as real files have), then times:
+
+1. ``COPY`` of the file into a bare table of text columns: the floor;
+2. ``import_customers`` of the same file into an empty source, in a child
+   process so that its peak memory (maximum resident set) can be read;
+3. the same import again (every row unchanged): the idempotent re-run.
+
+Prints each time, rows per second, the ratio to COPY and the peak memory.
+Goals: the import at most 4x the COPY; peak memory under 500 MB.
+"""
+
+import argparse
+import csv
+import os
+import random
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "mis.settings")
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.db import connection  # noqa: E402
+
+COLUMNS = [
+    "external_id", "first_name", "last_name", "organisation", "email", "phone",
+    "address_line1", "address_line2", "city", "region", "postcode", "country",
+    "date_of_birth", "occupation", "income_band", "household_size", "interests",
+    "lifecycle_stage", "last_verified_at",
+]  # fmt: skip
+FIRST = ["Ada", "Bob", "Cara", "Dev", "Eve", "Finn", "Gita", "Hal", "Ivy", "Jon", "Kit", "Lea"]
+LAST = ["Smith", "Jones", "Taylor", "Brown", "Wilson", "Evans", "Khan", "Patel", "Walker"]
+TOWNS = [
+    ("Leeds", "West Yorkshire", "LS1 4AP"),
+    ("Bristol", "Bristol", "BS1 5TR"),
+    ("Manchester", "Greater Manchester", "M1 1AE"),
+    ("Norwich", "Norfolk", "NR2 1TF"),
+]
+INTERESTS = ["cycling", "cooking", "gardening", "travel", "music", "running", "books"]
+
+
+def write_file(path: Path, rows: int) -> None:
+    rng = random.Random(7)
+    with path.open("w", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(COLUMNS)
+        for n in range(rows):
+            first, last = rng.choice(FIRST), rng.choice(LAST)
+            town, region, postcode = rng.choice(TOWNS)
+            email = f"{first}.{last}.{n}@example.com".lower()
+            if n % 200 == 0:
+                email = email.replace("@", "@@")  # a bad value, kept and flagged
+            identity = (f"B{n:07d}", first, last) if n % 1000 else ("", "", "")
+            writer.writerow([
+                identity[0], identity[1], identity[2], "", email if identity[0] else "",
+                f"+4479{11000000 + n % 8999999:08d}", f"{n % 300 + 1} High Street", "",
+                town, region, postcode, "GB", f"{1950 + n % 50}-{n % 12 + 1:02d}-{n % 28 + 1:02d}",
+                "Engineer", "20k_40k", str(n % 5 + 1), ";".join(rng.sample(INTERESTS, 2)),
+                "customer", "2025-06-01",
+            ])  # fmt: skip
+
+
+def time_copy(path: Path) -> float:
+    columns = ", ".join(f"{c} text" for c in COLUMNS)
+    with connection.cursor() as cursor:
+        cursor.execute("DROP TABLE IF EXISTS bench_copy")
+        cursor.execute(f"CREATE UNLOGGED TABLE bench_copy ({columns})")
+        start = time.perf_counter()
+        with path.open() as handle:
+            cursor.copy_expert("COPY bench_copy FROM STDIN WITH (FORMAT csv, HEADER true)", handle)
+        elapsed = time.perf_counter() - start
+        cursor.execute("DROP TABLE bench_copy")
+    return elapsed
+
+
+def time_import(path: Path, source: str) -> tuple[float, int, str]:
+    start = time.perf_counter()
+    result = subprocess.run(
+        [sys.executable, "manage.py", "import_customers", str(path), "--source", source],
+        cwd=ROOT, capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    elapsed = time.perf_counter() - start
+    if result.returncode:
+        sys.exit(result.stderr)
+    peak_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    summary = "\n".join(line for line in result.stdout.splitlines() if not line.startswith("rows "))
+    return elapsed, peak_kb, summary
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=1_000_000)
+    args = parser.parse_args()
+    if connection.vendor != "postgresql":
+        sys.exit("Run this against PostgreSQL: set DATABASE_URL=postgres://...")
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "customers.csv"
+        write_file(path, args.rows)
+        size = path.stat().st_size / 1e6
+        print(f"{args.rows} rows, {size:.0f} MB")
+        copy_s = time_copy(path)
+        print(f"COPY into a bare table:      {copy_s:8.1f} s  {args.rows / copy_s:10,.0f} rows/s")
+        source = f"bench-{int(time.time())}"
+        first_s, peak_kb, summary = time_import(path, source)
+        print(
+            f"import_customers (new):      {first_s:8.1f} s  {args.rows / first_s:10,.0f} rows/s"
+            f"  {first_s / copy_s:5.1f}x COPY  peak {peak_kb / 1024:.0f} MB"
+        )
+        print(summary)
+        again_s, peak_kb, summary = time_import(path, source)
+        print(
+            f"import_customers (re-run):   {again_s:8.1f} s  {args.rows / again_s:10,.0f} rows/s"
+            f"  {again_s / copy_s:5.1f}x COPY  peak {peak_kb / 1024:.0f} MB"
+        )
+        print(summary)
+
+
+if __name__ == "__main__":
+    main()

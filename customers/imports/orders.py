@@ -1,0 +1,201 @@
+"""Importing orders: one row per order line; rows that share an ``order_id``
+are the lines of one order and must be adjacent in the file.
+
+An order is keyed on (source, order_id). Its customer is the one with that
+``customer_external_id`` in the same source or, failing that, the only
+customer with that external id in any source; an order for an unknown
+customer is rejected. Order values cannot be kept raw (an amount that is not
+a number has nowhere to go), so a row with a bad value is rejected whole,
+and with it the rest of its order: half an order is not written."""
+
+from __future__ import annotations
+
+from collections import Counter
+from decimal import Decimal, InvalidOperation
+
+from django.core.exceptions import ValidationError
+from django.db.models import Count
+from simple_history.utils import bulk_create_with_history
+
+from customers import validation
+from customers.imports.rows import CleanRow, parse_datetime
+from customers.models import Customer, Order, OrderChannel, OrderLine
+
+REQUIRED = ("order_id", "customer_external_id", "ordered_at", "amount", "channel", "category")
+
+
+class OrderRowCleaner:
+    def __init__(self, *, date_format: str | None = None, strict: bool = False):
+        self.date_format = date_format
+
+    def clean(self, raw: dict[str, str]) -> CleanRow:
+        row = CleanRow()
+        text = {k: (v or "").strip() for k, v in raw.items()}
+        problems = row.rejection
+        for name in REQUIRED:
+            if not text.get(name):
+                problems.append(f"{name}: a value is required.")
+        if problems:
+            return row
+        values = row.values
+        values["order_id"] = text["order_id"][:100]
+        values["customer_external_id"] = text["customer_external_id"]
+        try:
+            values["ordered_at"] = parse_datetime(text["ordered_at"], self.date_format)
+        except ValueError as exc:
+            problems.append(f"ordered_at: {exc}")
+        try:
+            amount = Decimal(text["amount"].replace(",", ""))
+            if not amount.is_finite() or amount < 0:
+                raise InvalidOperation
+            values["amount"] = amount.quantize(Decimal("0.01"))
+        except InvalidOperation:
+            problems.append(f"amount: “{text['amount']}” is not an amount of money (0 or more).")
+        currency = (text.get("currency") or "GBP").upper()
+        try:
+            validation.validate_currency(currency)
+            values["currency"] = currency
+        except ValidationError as exc:
+            problems.append(f"currency: {exc.messages[0]}")
+        channel = text["channel"].lower()
+        matches = [v for v, label in OrderChannel.choices if channel in (v, label.lower())]
+        if matches:
+            values["channel"] = matches[0]
+        else:
+            allowed = ", ".join(OrderChannel.values)
+            problems.append(f"channel: “{text['channel']}” is not one of {allowed}.")
+        values["category"] = text["category"][:100]
+        try:
+            quantity = int(text.get("quantity") or 1)
+            if quantity < 1:
+                raise ValueError
+            values["quantity"] = quantity
+        except ValueError:
+            problems.append(f"quantity: “{text['quantity']}” is not a whole number of 1 or more.")
+        return row
+
+
+def _line_key(category, quantity, amount) -> tuple:
+    return (category, int(quantity), Decimal(amount).quantize(Decimal("0.01")))
+
+
+class OrderWriter:
+    def __init__(self, job):
+        self.job = job
+        self.source = job.source
+        self.actor = job.created_by
+        self.reason = f"import {job.public_id}"
+
+    def write(self, rows, *, record_errors: bool = True):
+        from customers.imports.service import _Counts, _record_errors
+
+        counts = _Counts()
+        orders: dict[str, list] = {}
+        for row in rows:
+            if row.clean is not None and not row.reasons:
+                orders.setdefault(row.clean.values["order_id"], []).append(row)
+        # Half an order is not written: a bad line rejects its whole order.
+        bad_orders = {
+            row.clean.values["order_id"]
+            for row in rows
+            if row.reasons and row.clean is not None and row.clean.values.get("order_id")
+        }
+        for order_id in bad_orders & set(orders):
+            for row in orders.pop(order_id):
+                row.reasons.append(f"Another line of order {order_id} was rejected.")
+        customers = self._customers(
+            {r[0].clean.values["customer_external_id"] for r in orders.values()}
+        )
+        for order_id, lines in list(orders.items()):
+            external = lines[0].clean.values["customer_external_id"]
+            if external not in customers:
+                for row in orders.pop(order_id):
+                    row.reasons.append(f"No customer has the external id “{external}”.")
+        counts.rejected = sum(1 for row in rows if row.reasons)
+        if record_errors:
+            _record_errors(self.job, [row for row in rows if row.reasons])
+
+        existing = {
+            o.external_id: o
+            for o in Order.objects.filter(source=self.source, external_id__in=list(orders))
+            .annotate(line_count=Count("lines"))
+            .prefetch_related("lines")
+        }
+        new_orders, new_lines, replaced = [], [], []
+        for order_id, lines in orders.items():
+            first = lines[0].clean.values
+            wanted = Counter(
+                _line_key(
+                    r.clean.values["category"], r.clean.values["quantity"], r.clean.values["amount"]
+                )
+                for r in lines
+            )
+            header = {
+                "customer": customers[first["customer_external_id"]],
+                "ordered_at": first["ordered_at"],
+                "currency": first["currency"],
+                "channel": first["channel"],
+            }
+            order = existing.get(order_id)
+            if order is not None:
+                have = Counter(
+                    _line_key(line.product_category, line.quantity, line.amount)
+                    for line in order.lines.all()
+                )
+                same_header = all(
+                    getattr(order, k) == v if k != "customer" else order.customer_id == v.pk
+                    for k, v in header.items()
+                )
+                if same_header and have == wanted:
+                    counts.unchanged += len(lines)
+                    continue
+                replaced.append(order)
+                counts.updated += len(lines)
+            else:
+                order = Order(source=self.source, external_id=order_id)
+                counts.created += len(lines)
+            for key, value in header.items():
+                setattr(order, key, value)
+            order.total_amount = sum((r.clean.values["amount"] for r in lines), Decimal("0.00"))
+            if order.pk is None:
+                new_orders.append(order)
+            else:
+                order._history_user = self.actor
+                order._change_reason = self.reason
+                order.save()
+            new_lines.extend(
+                OrderLine(
+                    order=order,
+                    product_category=r.clean.values["category"],
+                    quantity=r.clean.values["quantity"],
+                    amount=r.clean.values["amount"],
+                )
+                for r in lines
+            )
+        if replaced:
+            OrderLine.objects.filter(order__in=replaced).delete()
+        if new_orders:
+            bulk_create_with_history(
+                new_orders, Order, default_user=self.actor, default_change_reason=self.reason
+            )
+        for line in new_lines:
+            line.order_id = line.order.pk
+        if new_lines:
+            bulk_create_with_history(
+                new_lines, OrderLine, default_user=self.actor, default_change_reason=self.reason
+            )
+        return counts
+
+    def _customers(self, external_ids: set[str]) -> dict[str, Customer]:
+        found = {
+            c.external_id: c
+            for c in Customer.objects.filter(source=self.source, external_id__in=external_ids)
+        }
+        missing = external_ids - set(found)
+        if missing:
+            # Another source's customer, when exactly one has that id.
+            by_id: dict[str, list[Customer]] = {}
+            for c in Customer.objects.filter(external_id__in=missing):
+                by_id.setdefault(c.external_id, []).append(c)
+            found.update({k: v[0] for k, v in by_id.items() if len(v) == 1})
+        return found

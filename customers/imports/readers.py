@@ -1,0 +1,257 @@
+"""Reading import files: CSV (any delimiter, UTF-8 with or without BOM, or
+Latin-1) and XLSX, with a first pass that checks the file's structure so that
+a broken file fails before anything is written."""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+
+from django.conf import settings
+
+SNIFF_BYTES = 64 * 1024
+DELIMITERS = ",;\t|"
+XLSX_MAGIC = b"PK\x03\x04"
+
+
+class FileProblem(Exception):
+    """The file itself cannot be imported; the message says why, for a person."""
+
+
+@dataclass(frozen=True)
+class FileShape:
+    """What the first pass learnt: how to read the file, and what is in it."""
+
+    format: str  # "csv" or "xlsx"
+    encoding: str
+    delimiter: str
+    header: list[str]
+    total_rows: int
+
+
+def _limits() -> tuple[int, int]:
+    return settings.IMPORT_MAX_BYTES, settings.IMPORT_MAX_FIELD_CHARS
+
+
+def _is_xlsx(path: Path, head: bytes) -> bool:
+    return head.startswith(XLSX_MAGIC) or path.suffix.lower() == ".xlsx"
+
+
+def inspect(path: Path, *, encoding: str | None = None, delimiter: str | None = None) -> FileShape:
+    """Read the whole file once: decide its encoding and delimiter, check the
+    header, and count the data rows. Raises FileProblem."""
+    max_bytes, _ = _limits()
+    size = path.stat().st_size
+    if size == 0:
+        raise FileProblem("The file is empty.")
+    if size > max_bytes:
+        raise FileProblem(
+            f"The file is {_size(size)}; the limit is {_size(max_bytes)}. "
+            "Split it into smaller files."
+        )
+    with path.open("rb") as handle:
+        head = handle.read(SNIFF_BYTES)
+    if _is_xlsx(path, head):
+        return _inspect_xlsx(path)
+    if _has_nul(path):
+        raise FileProblem("This is not a text file (it holds binary data). Upload CSV or XLSX.")
+    if encoding:
+        try:
+            return _inspect_csv(path, encoding, delimiter)
+        except UnicodeDecodeError as exc:
+            raise FileProblem(
+                f"The file is not {encoding} text (byte {exc.start + 1:,} cannot be read "
+                f"as {encoding}). Give its encoding, for example latin-1."
+            ) from None
+    try:
+        return _inspect_csv(path, "utf-8-sig", delimiter)
+    except UnicodeDecodeError:
+        # Not UTF-8: spreadsheet exports from older tools are usually Latin-1.
+        return _inspect_csv(path, "latin-1", delimiter)
+
+
+def _size(size: int) -> str:
+    if size >= 1_000_000:
+        return f"{size / 1e6:,.1f} MB"
+    if size >= 1_000:
+        return f"{size / 1e3:,.1f} kB"
+    return f"{size:,} bytes"
+
+
+def _has_nul(path: Path) -> bool:
+    """Text files hold no NUL byte; a NUL anywhere would also be refused by
+    the database, so the whole file is looked at, not only its start."""
+    with path.open("rb") as handle:
+        while chunk := handle.read(1024 * 1024):
+            if b"\x00" in chunk:
+                return True
+    return False
+
+
+def _sniff_delimiter(sample: str) -> str:
+    try:
+        return csv.Sniffer().sniff(sample, delimiters=DELIMITERS).delimiter
+    except csv.Error:
+        # The sniffer gives up when quoted values hold the delimiter; the
+        # header rarely does: take the candidate it holds most of.
+        first_line = sample.splitlines()[0] if sample else ""
+        counts = {d: first_line.count(d) for d in DELIMITERS}
+        best = max(counts, key=counts.get)
+        return best if counts[best] else ","
+
+
+def _csv_reader(handle, delimiter: str):
+    _, max_field = _limits()
+    csv.field_size_limit(max_field)
+    return csv.reader(handle, delimiter=delimiter, strict=True)
+
+
+def _check_header(header: list[str], delimiter: str) -> list[str]:
+    header = [cell.strip() for cell in header]
+    if not any(header):
+        raise FileProblem("The first row (the header) is empty: it must name the columns.")
+    if len(header) == 1:
+        for other in DELIMITERS:
+            if other != delimiter and other in header[0]:
+                shown = "tab" if other == "\t" else f"“{other}”"
+                raise FileProblem(
+                    f"The header is a single column “{header[0][:80]}”: the file seems to be "
+                    f"separated by {shown}. Give that delimiter."
+                )
+    seen: dict[str, int] = {}
+    for position, name in enumerate(header, start=1):
+        if not name:
+            raise FileProblem(f"Column {position} has no name in the header.")
+        key = name.lower()
+        if key in seen:
+            raise FileProblem(
+                f"The column “{name}” appears twice in the header (columns {seen[key]} and "
+                f"{position}); column names must be unique."
+            )
+        seen[key] = position
+    return header
+
+
+def _is_blank(values: list[str]) -> bool:
+    """A blank line (csv gives no values for it) is not a row."""
+    return not values
+
+
+def _inspect_csv(path: Path, encoding: str, delimiter: str | None) -> FileShape:
+    rows = 0
+    records = 0  # read so far, the header and blank lines included
+    try:
+        with path.open("r", encoding=encoding, newline="") as handle:
+            sample = handle.read(SNIFF_BYTES)
+            delimiter = delimiter or _sniff_delimiter(sample)
+            handle.seek(0)
+            reader = _csv_reader(handle, delimiter)
+            try:
+                header = _check_header(next(reader), delimiter)
+            except StopIteration:
+                raise FileProblem("The file is empty.") from None
+            records = 1
+            for values in reader:
+                records += 1
+                if not _is_blank(values):
+                    rows += 1
+    except LookupError:
+        raise FileProblem(f"“{encoding}” is not a known text encoding.") from None
+    except csv.Error as exc:
+        raise FileProblem(f"Row {records + 1} cannot be read: {_csv_message(exc)}") from None
+    if rows == 0:
+        raise FileProblem("The file has a header but no data rows.")
+    return FileShape("csv", encoding, delimiter, header, rows)
+
+
+def _csv_message(exc: csv.Error) -> str:
+    text = str(exc)
+    if "field larger than field limit" in text:
+        _, max_field = _limits()
+        return f"a value is longer than {max_field:,} characters."
+    if "unexpected end of data" in text:
+        return "the quoting is broken (a quote is opened and never closed)."
+    if "expected after" in text or "quote" in text or "EOF" in text:
+        return f"the quoting is broken ({text})."
+    return text
+
+
+def _cell_text(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return (
+            value.isoformat(sep=" ")
+            if value.time() != datetime.min.time()
+            else value.date().isoformat()
+        )
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
+
+
+@contextmanager
+def _xlsx_rows(path: Path):
+    """The first sheet's rows as tuples of values. The workbook is opened from
+    a handle, so that openpyxl judges it by its content, not by its name."""
+    from openpyxl import load_workbook
+
+    with path.open("rb") as handle:
+        try:
+            book = load_workbook(handle, read_only=True, data_only=True)
+        except Exception as exc:  # openpyxl raises many kinds for a broken file
+            raise FileProblem(
+                f"This is not a readable XLSX workbook ({exc.__class__.__name__})."
+            ) from None
+        try:
+            yield book.worksheets[0].iter_rows(values_only=True)
+        finally:
+            book.close()
+
+
+def _inspect_xlsx(path: Path) -> FileShape:
+    with _xlsx_rows(path) as rows:
+        try:
+            header = _check_header([_cell_text(v) for v in next(rows)], ",")
+        except StopIteration:
+            raise FileProblem("The workbook's first sheet is empty.") from None
+        count = sum(1 for row in rows if any(v not in (None, "") for v in row))
+    if count == 0:
+        raise FileProblem("The file has a header but no data rows.")
+    return FileShape("xlsx", "", "", header, count)
+
+
+def iter_rows(path: Path, shape: FileShape, *, skip: int = 0) -> Iterator[tuple[int, list[str]]]:
+    """Yield (row number, values) for the data rows after the first ``skip``.
+    Row numbers count records, the header being row 1."""
+    if shape.format == "xlsx":
+        yield from _iter_xlsx(path, skip)
+        return
+    with path.open("r", encoding=shape.encoding, newline="") as handle:
+        reader = _csv_reader(handle, shape.delimiter)
+        next(reader)
+        index = 0  # data rows, as counted by inspect() and skipped by a resumed run
+        for number, values in enumerate(reader, start=2):
+            if _is_blank(values):
+                continue
+            if index >= skip:
+                yield number, values
+            index += 1
+
+
+def _iter_xlsx(path: Path, skip: int) -> Iterator[tuple[int, list[str]]]:
+    with _xlsx_rows(path) as rows:
+        next(rows)
+        index = 0
+        for row in rows:
+            if not any(v not in (None, "") for v in row):
+                continue
+            if index >= skip:
+                yield index + 2, [_cell_text(v) for v in row]
+            index += 1

@@ -1,0 +1,316 @@
+"""Cleaning one customer row with the shared validation.
+
+A row without identity is rejected. A bad value in a good row is kept (raw,
+where the field can hold it) and flagged, unless the import is strict, in
+which case the row is rejected with the same messages."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+
+from customers import validation
+from customers.imports.mapping import ATTRIBUTE_PREFIX
+from customers.models import (
+    AttributeDefinition,
+    Customer,
+    CustomerKind,
+    IncomeBand,
+    LifecycleStage,
+    Lifestyle,
+    ValuesOrientation,
+)
+
+DATE_FORMATS = ("%Y-%m-%d", "%Y%m%d", "%d/%m/%Y")
+
+# Import column -> model field, where they differ.
+FIELD_FOR_COLUMN = {"organisation": "organisation_name"}
+
+TEXT_FIELDS = (
+    "external_id",
+    "first_name",
+    "last_name",
+    "organisation_name",
+    "address_line1",
+    "address_line2",
+    "city",
+    "region",
+    "occupation",
+)
+CHOICE_FIELDS = {
+    "kind": CustomerKind,
+    "income_band": IncomeBand,
+    "lifecycle_stage": LifecycleStage,
+    "lifestyle": Lifestyle,
+    "values": ValuesOrientation,
+}
+
+
+@dataclass
+class Flag:
+    field: str
+    code: str
+    message: str
+    raw: str
+
+
+@dataclass
+class CleanRow:
+    values: dict = field(default_factory=dict)
+    interests: list[str] | None = None
+    attributes: dict | None = None
+    flags: list[Flag] = field(default_factory=list)
+    rejection: list[str] = field(default_factory=list)
+
+
+def _max_length(name: str) -> int:
+    return Customer._meta.get_field(name).max_length
+
+
+def parse_date(raw: str, date_format: str | None = None) -> date:
+    text = raw.strip()
+    for fmt in (date_format,) if date_format else DATE_FORMATS:
+        try:
+            return datetime.strptime(text, fmt).date()
+        except ValueError:
+            continue
+    shown = date_format or "YYYY-MM-DD, YYYYMMDD or DD/MM/YYYY"
+    raise ValueError(f"“{raw}” is not a date ({shown}).")
+
+
+def parse_datetime(raw: str, date_format: str | None = None) -> datetime:
+    text = raw.strip()
+    try:
+        value = datetime.fromisoformat(text)
+    except ValueError:
+        value = datetime.combine(parse_date(text, date_format), time.min)
+    if timezone.is_naive(value):
+        value = timezone.make_aware(value)
+    return value
+
+
+def _choice(enum, raw: str) -> str | None:
+    text = raw.strip().lower()
+    for value, label in enum.choices:
+        if text in (value, label.lower()):
+            return value
+    return None
+
+
+class RowCleaner:
+    """Cleans rows of one import: definitions are looked up once."""
+
+    def __init__(self, *, date_format: str | None = None, strict: bool = False):
+        self.date_format = date_format
+        self.strict = strict
+        self.definitions = {d.name: d for d in AttributeDefinition.objects.filter(is_active=True)}
+
+    def clean(self, raw: dict[str, str]) -> CleanRow:
+        row = CleanRow()
+        text = {FIELD_FOR_COLUMN.get(k, k): (v or "").strip() for k, v in raw.items()}
+
+        for name in TEXT_FIELDS:
+            if name in text:
+                value = " ".join(text[name].split())
+                if len(value) > _max_length(name):
+                    self._flag(
+                        row, name, "too_long", f"longer than {_max_length(name)} characters", value
+                    )
+                    value = ""
+                row.values[name] = value
+
+        email = validation.normalise_email(text.get("email"))
+        if not any(
+            row.values.get(n)
+            for n in ("external_id", "first_name", "last_name", "organisation_name")
+        ) and not (email and len(email) <= _max_length("email")):
+            if email:
+                row.rejection.append(
+                    "No identity: the row has no external id and no name, and its email is "
+                    f"longer than {_max_length('email')} characters."
+                )
+            else:
+                row.rejection.append(
+                    "No identity: the row has no external id, no email and no name."
+                )
+            return row
+
+        for name, enum in CHOICE_FIELDS.items():
+            if text.get(name):
+                value = _choice(enum, text[name])
+                if value is None:
+                    allowed = ", ".join(v for v, _ in enum.choices)
+                    self._flag(
+                        row,
+                        name,
+                        "invalid_choice",
+                        f"“{text[name]}” is not one of {allowed}",
+                        text[name],
+                    )
+                else:
+                    row.values[name] = value
+            elif name in text:
+                row.values[name] = ""
+        if "lifecycle_stage" in row.values and not row.values["lifecycle_stage"]:
+            del row.values["lifecycle_stage"]  # blank keeps the record's stage
+        if "kind" in row.values and not row.values["kind"]:
+            del row.values["kind"]
+
+        country = "GB"
+        if "country" in text:
+            code = validation.normalise_country(text["country"])
+            try:
+                validation.validate_country(code)
+                row.values["country"] = code
+                country = code or "GB"
+            except ValidationError as exc:
+                self._flag(row, "country", "invalid_country", exc.messages[0], text["country"])
+                row.values["country"] = ""
+
+        if "email" in text:
+            if len(email) > _max_length("email"):
+                self._flag(
+                    row,
+                    "email",
+                    "too_long",
+                    f"longer than {_max_length('email')} characters",
+                    text["email"],
+                )
+                email = ""
+            else:
+                self._check(
+                    row,
+                    "email",
+                    "invalid_email",
+                    validation.validate_email,
+                    email,
+                    raw=text["email"],
+                )
+            row.values["email"] = email
+
+        if "phone" in text:
+            try:
+                row.values["phone"] = validation.normalise_phone(text["phone"], country)
+            except ValidationError as exc:
+                self._flag(row, "phone", "invalid_phone", exc.messages[0], text["phone"])
+                raw_phone = text["phone"]
+                row.values["phone"] = raw_phone if len(raw_phone) <= _max_length("phone") else ""
+
+        if "postcode" in text:
+            postcode = validation.normalise_postcode(text["postcode"], country)
+            try:
+                validation.validate_postcode(postcode, country)
+            except ValidationError as exc:
+                self._flag(row, "postcode", "invalid_postcode", exc.messages[0], text["postcode"])
+                postcode = text["postcode"]  # kept as found, not reshaped
+            if len(postcode) > _max_length("postcode"):
+                if not any(f.field == "postcode" for f in row.flags):
+                    self._flag(
+                        row,
+                        "postcode",
+                        "too_long",
+                        f"longer than {_max_length('postcode')} characters",
+                        text["postcode"],
+                    )
+                postcode = ""
+            row.values["postcode"] = postcode
+
+        if "date_of_birth" in text:
+            row.values["date_of_birth"] = None
+            if text["date_of_birth"]:
+                try:
+                    dob = parse_date(text["date_of_birth"], self.date_format)
+                except ValueError as exc:
+                    self._flag(
+                        row, "date_of_birth", "invalid_date", str(exc), text["date_of_birth"]
+                    )
+                else:
+                    # An implausible date is still a date: kept, and flagged.
+                    self._check(
+                        row,
+                        "date_of_birth",
+                        "implausible_date_of_birth",
+                        validation.validate_date_of_birth,
+                        dob,
+                        raw=text["date_of_birth"],
+                    )
+                    row.values["date_of_birth"] = dob
+
+        if "household_size" in text:
+            row.values["household_size"] = None
+            if text["household_size"]:
+                try:
+                    size = int(text["household_size"])
+                    if not 1 <= size <= 30:
+                        raise ValueError
+                    row.values["household_size"] = size
+                except ValueError:
+                    self._flag(
+                        row,
+                        "household_size",
+                        "invalid_household_size",
+                        f"“{text['household_size']}” is not a household size (1 to 30)",
+                        text["household_size"],
+                    )
+
+        if "last_verified_at" in text:
+            row.values["last_verified_at"] = None
+            if text["last_verified_at"]:
+                try:
+                    row.values["last_verified_at"] = parse_datetime(
+                        text["last_verified_at"], self.date_format
+                    )
+                except ValueError as exc:
+                    self._flag(
+                        row, "last_verified_at", "invalid_date", str(exc), text["last_verified_at"]
+                    )
+
+        if "interests" in text:
+            tags = [validation.normalise_tag(t) for t in text["interests"].split(";")]
+            row.interests = sorted({t for t in tags if t and len(t) <= 64})
+            for tag in tags:
+                if len(tag) > 64:
+                    self._flag(
+                        row, "interests", "too_long", "an interest is over 64 characters", tag
+                    )
+
+        attributes = {
+            k[len(ATTRIBUTE_PREFIX) :]: v for k, v in text.items() if k.startswith(ATTRIBUTE_PREFIX)
+        }
+        if attributes:
+            row.attributes = {}
+            for name, value in attributes.items():
+                try:
+                    cleaned = self.definitions[name].clean_value(value)
+                except KeyError:
+                    self._flag(
+                        row,
+                        f"attributes.{name}",
+                        "unknown_attribute",
+                        "not an active attribute",
+                        value,
+                    )
+                    continue
+                except ValidationError as exc:
+                    self._flag(
+                        row, f"attributes.{name}", "invalid_attribute", exc.messages[0], value
+                    )
+                    continue
+                if cleaned is not None:
+                    row.attributes[name] = cleaned
+
+        if self.strict and row.flags:
+            row.rejection.extend(f"{f.field}: {f.message}" for f in row.flags)
+        return row
+
+    def _flag(self, row: CleanRow, name: str, code: str, message: str, raw: str) -> None:
+        row.flags.append(Flag(name, code, message.rstrip("."), str(raw)))
+
+    def _check(self, row, name, code, func, value, *args, raw=None) -> None:
+        try:
+            func(value, *args)
+        except ValidationError as exc:
+            self._flag(row, name, code, exc.messages[0], raw if raw is not None else value)

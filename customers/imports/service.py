@@ -1,0 +1,620 @@
+"""Running an import job: the one pipeline behind the command, the Celery task,
+the API and the upload wizard.
+
+A job reads its file twice: once to check its structure (a broken file fails
+before anything is written), then in batches. Each batch is one transaction
+that writes its customers, its rejected rows and the job's progress together,
+so a worker killed mid-job leaves no half-written batch, and running the job
+again resumes after the last committed batch and ends in the same state as
+an uninterrupted run."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.files import File
+from django.db import transaction
+from django.db.models import F, Q
+from django.db.models.functions import Upper
+from django.utils import timezone
+from simple_history.utils import bulk_create_with_history, bulk_update_with_history
+
+from customers.imports import readers
+from customers.imports.mapping import (
+    apply_mapping,
+    check_mapping,
+    suggest_mapping,
+    unmapped_columns,
+)
+from customers.imports.rows import CleanRow, RowCleaner
+from customers.models import (
+    Customer,
+    CustomerKind,
+    ImportJob,
+    ImportKind,
+    ImportRowError,
+    ImportStatus,
+    Interest,
+    QualityIssue,
+)
+
+IDENTITY_TARGETS = {"external_id", "email", "first_name", "last_name", "organisation"}
+OPTION_KEYS = {"encoding", "delimiter", "strict", "dry_run", "date_format"}
+
+Progress = Callable[[ImportJob], None]
+
+
+class ConcurrentRun(Exception):
+    """Another worker moved the job on; this one stops."""
+
+
+def _check_options(options: Mapping) -> dict:
+    unknown = set(options) - OPTION_KEYS
+    if unknown:
+        raise ValidationError({"options": f"Unknown options: {', '.join(sorted(unknown))}."})
+    delimiter = options.get("delimiter")
+    if delimiter is not None and (not isinstance(delimiter, str) or len(delimiter) != 1):
+        raise ValidationError(
+            {"delimiter": "The delimiter is one character, such as , ; | or a tab."}
+        )
+    if options.get("encoding"):
+        import codecs
+
+        try:
+            codecs.lookup(options["encoding"])
+        except LookupError:
+            raise ValidationError(
+                {"encoding": f"“{options['encoding']}” is not a known text encoding."}
+            ) from None
+    return {k: v for k, v in options.items() if v not in (None, "")}
+
+
+@transaction.atomic
+def import_job_create(
+    *,
+    kind: str,
+    file: Path | File,
+    original_name: str,
+    source: str,
+    mapping: Mapping | None = None,
+    options: Mapping | None = None,
+    actor=None,
+) -> ImportJob:
+    """Store the file and a pending job. Raises ValidationError for bad
+    arguments; the file's content is judged when the job runs."""
+    errors = {}
+    if kind not in ImportKind.values:
+        errors["kind"] = f"“{kind}” is not an import kind ({', '.join(ImportKind.values)})."
+    if kind == ImportKind.CUSTOMERS and not (source or "").strip():
+        errors["source"] = "Say where the data comes from (the source), e.g. “crm export”."
+    if mapping is not None and not isinstance(mapping, dict):
+        errors["mapping"] = "The mapping is an object of field: column."
+    if errors:
+        raise ValidationError(errors)
+    options = _check_options(options or {})
+    job = ImportJob(
+        kind=kind,
+        original_name=original_name[:255],
+        source=(source or "").strip()[:100],
+        mapping=dict(mapping or {}),
+        options=options,
+        created_by=actor if actor is not None and actor.is_authenticated else None,
+    )
+    if isinstance(file, Path):
+        with file.open("rb") as handle:
+            job.file.save(Path(original_name).name, File(handle), save=False)
+    else:
+        job.file.save(Path(original_name).name, file, save=False)
+    job.save()
+    return job
+
+
+def import_job_start(*, job: ImportJob) -> None:
+    """Queue the job for a worker once the transaction that made it commits."""
+    from customers.tasks import import_run_task
+
+    transaction.on_commit(lambda: import_run_task.delay(job.pk))
+
+
+@dataclass
+class _Counts:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    rejected: int = 0
+    flagged: int = 0
+
+
+@dataclass
+class _Row:
+    number: int
+    values: list[str]
+    clean: CleanRow | None = None
+    reasons: list[str] = field(default_factory=list)
+
+
+def _fail(job: ImportJob, message: str) -> ImportJob:
+    ImportJob.objects.filter(pk=job.pk).update(
+        status=ImportStatus.FAILED, error=message, finished_at=timezone.now()
+    )
+    job.refresh_from_db()
+    return job
+
+
+def import_run(
+    *, job: ImportJob, progress: Progress | None = None, batch_size: int | None = None
+) -> ImportJob:
+    """Run (or resume) a job to its end. Safe to call again on a finished job
+    (it returns it unchanged) or on one a dead worker left running."""
+    batch_size = batch_size or settings.IMPORT_BATCH_SIZE
+    claimed = ImportJob.objects.filter(
+        pk=job.pk, status__in=[ImportStatus.PENDING, ImportStatus.RUNNING]
+    ).update(status=ImportStatus.RUNNING, started_at=timezone.now())
+    job.refresh_from_db()
+    if not claimed:
+        return job
+    path = Path(job.file.path)
+    try:
+        shape = readers.inspect(
+            path, encoding=job.options.get("encoding"), delimiter=job.options.get("delimiter")
+        )
+        mapping = job.mapping or suggest_mapping(shape.header, job.kind)
+        problems = check_mapping(mapping, shape.header, job.kind)
+        if problems:
+            raise readers.FileProblem(
+                "The column mapping does not fit this file. " + " ".join(problems)
+            )
+        if job.kind == ImportKind.CUSTOMERS and not IDENTITY_TARGETS & set(mapping):
+            raise readers.FileProblem(
+                "No column gives an identity (external_id, email, first_name, last_name or "
+                "organisation): map at least one."
+            )
+        if job.kind != ImportKind.CUSTOMERS:
+            raise readers.FileProblem("Order imports are not available yet.")
+    except readers.FileProblem as exc:
+        return _fail(job, str(exc))
+
+    ImportJob.objects.filter(pk=job.pk).update(
+        total_rows=shape.total_rows,
+        mapping=mapping,
+        unmapped_columns=unmapped_columns(mapping, shape.header),
+        options={
+            **job.options,
+            "encoding": shape.encoding,
+            "delimiter": shape.delimiter,
+            "header": shape.header,
+        },
+    )
+    job.refresh_from_db()
+    cleaner = RowCleaner(
+        date_format=job.options.get("date_format"), strict=bool(job.options.get("strict"))
+    )
+    writer = _CustomerWriter(job)
+    rows = readers.iter_rows(path, shape, skip=job.processed_rows)
+    try:
+        if job.options.get("dry_run"):
+            _dry_run(job, rows, shape, mapping, cleaner, writer, batch_size, progress)
+        else:
+            for batch in _batches(rows, batch_size):
+                _commit_batch(job, batch, shape, mapping, cleaner, writer)
+                if progress:
+                    progress(job)
+    except ConcurrentRun:
+        job.refresh_from_db()
+        return job
+    ImportJob.objects.filter(pk=job.pk, status=ImportStatus.RUNNING).update(
+        status=ImportStatus.SUCCEEDED, finished_at=timezone.now()
+    )
+    job.refresh_from_db()
+    return job
+
+
+def _batches(rows: Iterable, size: int) -> Iterator[list[tuple[int, list[str]]]]:
+    batch = []
+    for row in rows:
+        batch.append(row)
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def _prepare(batch, shape, mapping, cleaner) -> list[_Row]:
+    prepared = []
+    for number, values in batch:
+        row = _Row(number, values)
+        if len(values) != len(shape.header):
+            row.reasons.append(
+                f"The row has {len(values)} values; the header has {len(shape.header)} columns."
+            )
+        else:
+            row.clean = cleaner.clean(apply_mapping(mapping, shape.header, values))
+            row.reasons.extend(row.clean.rejection)
+        prepared.append(row)
+    return prepared
+
+
+def _commit_batch(job, batch, shape, mapping, cleaner, writer) -> None:
+    rows = _prepare(batch, shape, mapping, cleaner)
+    with transaction.atomic():
+        locked = ImportJob.objects.select_for_update().get(pk=job.pk)
+        if locked.status != ImportStatus.RUNNING or locked.processed_rows != job.processed_rows:
+            raise ConcurrentRun
+        counts = writer.write(rows)
+        ImportJob.objects.filter(pk=job.pk).update(
+            processed_rows=F("processed_rows") + len(rows),
+            created_count=F("created_count") + counts.created,
+            updated_count=F("updated_count") + counts.updated,
+            unchanged_count=F("unchanged_count") + counts.unchanged,
+            rejected_count=F("rejected_count") + counts.rejected,
+            flagged_count=F("flagged_count") + counts.flagged,
+        )
+    job.refresh_from_db()
+
+
+def _dry_run(job, rows, shape, mapping, cleaner, writer, batch_size, progress) -> None:
+    """Everything a real run does, inside one transaction that is rolled back;
+    only the job's figures are kept."""
+    total = _Counts()
+    processed = job.processed_rows
+    with transaction.atomic():
+        for batch in _batches(rows, batch_size):
+            counts = writer.write(_prepare(batch, shape, mapping, cleaner), record_errors=False)
+            for name in vars(total):
+                setattr(total, name, getattr(total, name) + getattr(counts, name))
+            processed += len(batch)
+            if progress:
+                job.processed_rows = processed
+                progress(job)
+        transaction.set_rollback(True)
+    ImportJob.objects.filter(pk=job.pk).update(
+        processed_rows=processed,
+        created_count=total.created,
+        updated_count=total.updated,
+        unchanged_count=total.unchanged,
+        rejected_count=total.rejected,
+        flagged_count=total.flagged,
+    )
+
+
+def _key(values: Mapping) -> tuple:
+    """How a row finds its record: the source's own id, else the email, else
+    the phone, else the names and postcode."""
+    if values.get("external_id"):
+        return ("external_id", values["external_id"])
+    if values.get("email"):
+        return ("email", values["email"])
+    if values.get("phone"):
+        return ("phone", values["phone"])
+    return (
+        "name",
+        (values.get("first_name") or "").lower(),
+        (values.get("last_name") or "").lower(),
+        (values.get("organisation_name") or "").lower(),
+        values.get("postcode") or "",
+    )
+
+
+def _contact_points(values: Mapping) -> set[tuple]:
+    """The email and phone a row gives, as the keys a later row could find it by."""
+    return {(kind, values[kind]) for kind in ("email", "phone") if values.get(kind)}
+
+
+def _comparable(customer: Customer, name: str):
+    value = getattr(customer, name)
+    return str(value or "") if name == "country" else value
+
+
+class _CustomerWriter:
+    """Upserts cleaned rows in bulk: one lookup per key kind, bulk inserts and
+    updates with history, interests and quality flags in bulk."""
+
+    def __init__(self, job: ImportJob):
+        self.job = job
+        self.source = job.source
+        self.actor = job.created_by
+        self.reason = f"import {job.public_id}"
+
+    def write(self, rows: list[_Row], *, record_errors: bool = True) -> _Counts:
+        counts = _Counts()
+        rejected = [row for row in rows if row.reasons]
+        counts.rejected = len(rejected)
+        if rejected and record_errors:
+            ImportRowError.objects.bulk_create(
+                [
+                    ImportRowError(
+                        job=self.job,
+                        row_number=row.number,
+                        raw=row.values,
+                        reasons=" ".join(row.reasons),
+                    )
+                    for row in rejected
+                ],
+                ignore_conflicts=True,  # a resumed batch may meet its own errors again
+            )
+        # Rows that may meet the same record are written in two steps, so
+        # that the second updates what the first created or changed, as a
+        # row-by-row import would (and whatever the batch size): the same key
+        # twice, or a row keyed on an email or phone an earlier row gives.
+        chunk: list[_Row] = []
+        keys: set = set()
+        contacts: set = set()  # every key and contact point of the chunk's rows
+        for row in rows:
+            if row.reasons:
+                continue
+            key = _key(row.clean.values)
+            points = _contact_points(row.clean.values) | {key}
+            if key in contacts or points & keys:
+                self._write_unique(chunk, counts)
+                chunk, keys, contacts = [], set(), set()
+            chunk.append(row)
+            keys.add(key)
+            contacts |= points
+        self._write_unique(chunk, counts)
+        return counts
+
+    def _lookup(self, rows: list[_Row]) -> dict[tuple, Customer]:
+        by_kind: dict[str, set] = {}
+        surnames_as_given: set[str] = set()
+        for row in rows:
+            key = _key(row.clean.values)
+            by_kind.setdefault(key[0], set()).add(key[1:] if key[0] == "name" else key[1])
+            if key[0] == "name":
+                surnames_as_given.add(row.clean.values.get("last_name") or "")
+        found: dict[tuple, Customer] = {}
+        base = Customer.objects.order_by("pk")
+        if "external_id" in by_kind:
+            for c in base.filter(source=self.source, external_id__in=by_kind["external_id"]):
+                found[("external_id", c.external_id)] = c
+        for kind in ("email", "phone"):
+            if kind in by_kind:
+                for c in base.filter(**{f"{kind}__in": by_kind[kind]}):
+                    found.setdefault((kind, getattr(c, kind)), c)
+        if "name" in by_kind:
+            # Records known by name only: narrow by surname (indexed, upper
+            # case), then match the whole key in Python. The database's upper
+            # case is not Python's beyond ASCII (SQLite folds ASCII only, and
+            # no database makes "SS" of "ß"), so the surnames as given are
+            # looked for too: a file imported again always finds its records.
+            surnames = {key[1].upper() for key in by_kind["name"]}
+            candidates = (
+                base.filter(source=self.source, email="", phone="", external_id="")
+                .annotate(surname=Upper("last_name"))
+                .filter(Q(surname__in=surnames) | Q(last_name__in=surnames_as_given))
+            )
+            for c in candidates:
+                key = _key(
+                    {
+                        "first_name": c.first_name,
+                        "last_name": c.last_name,
+                        "organisation_name": c.organisation_name,
+                        "postcode": c.postcode,
+                    }
+                )
+                found.setdefault(key, c)
+        return found
+
+    def _write_unique(self, rows: list[_Row], counts: _Counts) -> None:
+        if not rows:
+            return
+        existing = self._lookup(rows)
+        interests_of = self._current_interests([c.pk for c in existing.values()])
+        now = timezone.now().isoformat()
+        new: list[tuple[_Row, Customer]] = []
+        changed: list[tuple[_Row, Customer, list[str]]] = []
+        interest_updates: dict[int, list[str]] = {}
+        for row in rows:
+            clean = row.clean
+            customer = existing.get(_key(clean.values))
+            if clean.flags:
+                counts.flagged += 1
+            if customer is None:
+                customer = Customer(source=self.source, **clean.values)
+                if (
+                    "kind" not in clean.values
+                    and clean.values.get("organisation_name")
+                    and not (clean.values.get("first_name") or clean.values.get("last_name"))
+                ):
+                    customer.kind = CustomerKind.ORGANISATION
+                if clean.attributes:
+                    customer.attributes = clean.attributes
+                fields = [*clean.values, *(["attributes"] if clean.attributes else [])]
+                if clean.interests:
+                    fields.append("interests")
+                customer.field_sources = {f: {"source": self.source, "at": now} for f in fields}
+                new.append((row, customer))
+                continue
+            fields = [
+                name
+                for name, value in clean.values.items()
+                if _comparable(customer, name) != value
+                # A row found by email or phone that has no id of its own does
+                # not take away the record's id (perhaps another source's).
+                and not (name == "external_id" and not value)
+            ]
+            for name in fields:
+                setattr(customer, name, clean.values[name])
+            if clean.attributes:
+                merged = {**customer.attributes, **clean.attributes}
+                if merged != customer.attributes:
+                    customer.attributes = merged
+                    fields.append("attributes")
+            if clean.interests is not None and clean.interests != interests_of.get(customer.pk, []):
+                interest_updates[customer.pk] = clean.interests
+                fields.append("interests")
+            if fields:
+                customer.field_sources = {
+                    **customer.field_sources,
+                    **{f: {"source": self.source, "at": now} for f in fields},
+                }
+                changed.append((row, customer, fields))
+            else:
+                counts.unchanged += 1
+
+        if new:
+            created = bulk_create_with_history(
+                [c for _, c in new],
+                Customer,
+                default_user=self.actor,
+                default_change_reason=self.reason,
+            )
+            for (row, _), customer in zip(new, created, strict=True):
+                row.customer = customer
+                if row.clean.interests:
+                    interest_updates[customer.pk] = row.clean.interests
+            counts.created += len(new)
+        if changed:
+            update_fields = sorted(
+                {f for _, _, fields in changed for f in fields if f != "interests"}
+                | {"field_sources", "updated_at"}
+            )
+            now_dt = timezone.now()
+            for _, customer, _ in changed:
+                customer.updated_at = now_dt
+            bulk_update_with_history(
+                [c for _, c, _ in changed],
+                Customer,
+                update_fields,
+                default_user=self.actor,
+                default_change_reason=self.reason,
+            )
+            for row, customer, _ in changed:
+                row.customer = customer
+            counts.updated += len(changed)
+        for row in rows:
+            if not hasattr(row, "customer"):
+                row.customer = existing[_key(row.clean.values)]
+        self._set_interests(interest_updates)
+        self._flag(rows)
+
+    def _current_interests(self, pks: list[int]) -> dict[int, list[str]]:
+        through = Customer.interests.through
+        current: dict[int, list[str]] = {}
+        for customer_id, name in through.objects.filter(customer_id__in=pks).values_list(
+            "customer_id", "interest__name"
+        ):
+            current.setdefault(customer_id, []).append(name)
+        return {pk: sorted(names) for pk, names in current.items()}
+
+    def _set_interests(self, updates: dict[int, list[str]]) -> None:
+        if not updates:
+            return
+        names = {name for names in updates.values() for name in names}
+        Interest.objects.bulk_create([Interest(name=n) for n in names], ignore_conflicts=True)
+        ids = dict(Interest.objects.filter(name__in=names).values_list("name", "pk"))
+        through = Customer.interests.through
+        through.objects.filter(customer_id__in=list(updates)).delete()
+        through.objects.bulk_create(
+            [
+                through(customer_id=pk, interest_id=ids[name])
+                for pk, names in updates.items()
+                for name in names
+            ]
+        )
+
+    def _flag(self, rows: list[_Row]) -> None:
+        issues = [
+            QualityIssue(
+                customer=row.customer,
+                field=flag.field,
+                code=flag.code,
+                message=flag.message[:500],
+                raw_value=flag.raw,
+                detected_by=self.reason,
+            )
+            for row in rows
+            for flag in row.clean.flags
+        ]
+        if issues:
+            QualityIssue.objects.bulk_create(issues, ignore_conflicts=True)
+
+
+def import_error_report_rows(*, job: ImportJob) -> Iterator[list[str]]:
+    """The error report: one row per rejected row, its number and reasons
+    first, then its values under the file's own header."""
+    yield ["row", "reasons", *job.options.get("header", [])]
+    for error in job.row_errors.order_by("row_number").iterator(chunk_size=2000):
+        yield [str(error.row_number), error.reasons, *error.raw]
+
+
+@dataclass
+class PreviewRow:
+    number: int
+    values: list[str]
+    fields: dict
+    flags: list[str]
+    rejection: list[str]
+
+
+@dataclass
+class Preview:
+    """What the wizard shows before a run: the file's columns, the mapping
+    (given or suggested) with what is wrong with it, and the first rows as the
+    run would judge them."""
+
+    header: list[str]
+    mapping: dict
+    problems: list[str]
+    unmapped: list[str]
+    total_rows: int
+    rows: list[PreviewRow]
+
+
+def import_preview(*, job: ImportJob, mapping: Mapping | None = None, limit: int = 10) -> Preview:
+    """Raises readers.FileProblem when the file cannot be read."""
+    shape = readers.inspect(
+        Path(job.file.path),
+        encoding=job.options.get("encoding"),
+        delimiter=job.options.get("delimiter"),
+    )
+    mapping = dict(mapping or job.mapping or suggest_mapping(shape.header, job.kind))
+    problems = check_mapping(mapping, shape.header, job.kind)
+    if job.kind == ImportKind.CUSTOMERS and not IDENTITY_TARGETS & set(mapping):
+        problems.append(
+            "No column gives an identity (external_id, email, first_name, last_name or "
+            "organisation): map at least one."
+        )
+    rows = []
+    if not problems:
+        cleaner = RowCleaner(
+            date_format=job.options.get("date_format"), strict=bool(job.options.get("strict"))
+        )
+        for number, values in readers.iter_rows(Path(job.file.path), shape):
+            if len(rows) >= limit:
+                break
+            prepared = _prepare([(number, values)], shape, mapping, cleaner)[0]
+            clean = prepared.clean
+            rows.append(
+                PreviewRow(
+                    number=number,
+                    values=values,
+                    fields=dict(clean.values) if clean else {},
+                    flags=[f"{f.field}: {f.message}" for f in clean.flags] if clean else [],
+                    rejection=prepared.reasons,
+                )
+            )
+    return Preview(
+        header=shape.header,
+        mapping=mapping,
+        problems=problems,
+        unmapped=unmapped_columns(mapping, shape.header),
+        total_rows=shape.total_rows,
+        rows=rows,
+    )
+
+
+@transaction.atomic
+def import_job_set_mapping(*, job: ImportJob, mapping: Mapping) -> ImportJob:
+    """Change a pending job's mapping (the wizard's second step)."""
+    if job.status != ImportStatus.PENDING:
+        raise ValidationError("The job has started; its mapping can no longer change.")
+    if not isinstance(mapping, dict):
+        raise ValidationError({"mapping": "The mapping is an object of field: column."})
+    job.mapping = dict(mapping)
+    job.save(update_fields=["mapping"])
+    return job
