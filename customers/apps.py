@@ -4,3 +4,6 @@ from django.apps import AppConfig
 class CustomersConfig(AppConfig):
     name = "customers"
     verbose_name = "Customer database"
+
+    def ready(self):
+        from customers import metrics  # noqa: F401  (registers the measures)

@@ -9,6 +9,7 @@ the quick start set.
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -185,6 +186,19 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=60 * 60)
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+
+# Every periodic job, in one place. Times are in TIME_ZONE.
+CELERY_BEAT_SCHEDULE = {
+    # Every day at 01:30: record each metric of the registry, for trends.
+    "metrics-snapshot": {
+        "task": "mis.tasks.metrics_snapshot_task",
+        "schedule": crontab(hour=1, minute=30),
+    },
+}
+
+# Figures that add money up (revenue, average order value) use the orders in
+# this currency; amounts in different currencies are never added.
+REPORTING_CURRENCY = env.str("REPORTING_CURRENCY", default="GBP")
 
 REST_FRAMEWORK = {
     # Token first: DRF answers an unauthenticated call with the first class's

@@ -2,6 +2,7 @@ from celery import shared_task
 from django.db import connection
 
 from customers.models import Customer
+from mis.metrics import metrics_snapshot
 
 
 @shared_task
@@ -9,3 +10,9 @@ def system_check() -> dict:
     """Proves a worker can reach the broker, the database and the result store:
     answers with the database vendor and the number of customer records."""
     return {"database": connection.vendor, "customers": Customer.objects.count()}
+
+
+@shared_task
+def metrics_snapshot_task() -> int:
+    """The daily snapshot of every metric, for trends."""
+    return metrics_snapshot()
