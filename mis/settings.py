@@ -256,3 +256,7 @@ CUSTOMER_PAGE_SIZE = env.int("CUSTOMER_PAGE_SIZE", default=50)
 
 # Customers read per query by an export (memory stays bounded by this).
 CUSTOMER_EXPORT_CHUNK_SIZE = env.int("CUSTOMER_EXPORT_CHUNK_SIZE", default=2000)
+
+# What the customer database asks of governance (consent, suppression): see
+# customers/policy.py. Empty: nothing is checked, and lists say so.
+CUSTOMER_POLICY_BACKEND = env.str("CUSTOMER_POLICY_BACKEND", default="")

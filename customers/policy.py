@@ -1,0 +1,73 @@
+"""What the customer database asks of governance, through one small interface.
+
+``customers`` knows nothing of consent or suppression: it calls these
+functions, which hand the question to the backend named by the
+``CUSTOMER_POLICY_BACKEND`` setting (the governance app's
+``governance.policy``). With no backend every customer is eligible and
+nothing is suppressed, and the answers say that nothing was checked, so a
+campaign list can say "no consent check was applied" rather than imply one.
+
+A backend module provides:
+
+- ``eligible(queryset, *, purpose, channel, at) -> Eligibility``
+- ``suppressed(*, emails, phones) -> set[tuple[str, str]]``: the
+  ("email", value) and ("phone", value) pairs on the suppression list;
+- ``purposes() -> list[tuple[str, str]]`` and ``channels() -> list[tuple[str, str]]``:
+  (code, label) pairs for forms.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from importlib import import_module
+
+from django.conf import settings
+from django.db.models import QuerySet
+
+
+@dataclass
+class Eligibility:
+    eligible: QuerySet
+    # Why people were left out, with how many for each reason.
+    excluded: dict[str, int] = field(default_factory=dict)
+    # False when no consent or suppression check could be applied.
+    checked: bool = True
+
+    @property
+    def excluded_total(self) -> int:
+        return sum(self.excluded.values())
+
+
+def _backend():
+    name = getattr(settings, "CUSTOMER_POLICY_BACKEND", "")
+    return import_module(name) if name else None
+
+
+def eligible(
+    queryset: QuerySet, *, purpose: str, channel: str, at: dt.datetime | None = None
+) -> Eligibility:
+    """May these customers be contacted for ``purpose`` on ``channel`` now?"""
+    backend = _backend()
+    if backend is None:
+        return Eligibility(eligible=queryset, excluded={}, checked=False)
+    return backend.eligible(queryset, purpose=purpose, channel=channel, at=at)
+
+
+def suppressed(*, emails: Iterable[str] = (), phones: Iterable[str] = ()) -> set[tuple[str, str]]:
+    """The given contact points that are on the suppression list."""
+    backend = _backend()
+    if backend is None:
+        return set()
+    return backend.suppressed(emails=list(emails), phones=list(phones))
+
+
+def purposes() -> list[tuple[str, str]]:
+    backend = _backend()
+    return backend.purposes() if backend else []
+
+
+def channels() -> list[tuple[str, str]]:
+    backend = _backend()
+    return backend.channels() if backend else []
