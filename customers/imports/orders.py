@@ -87,7 +87,7 @@ class OrderWriter:
         self.reason = f"import {job.public_id}"
 
     def write(self, rows, *, record_errors: bool = True):
-        from customers.imports.service import _Counts, _record_errors
+        from customers.imports.service import _Counts, _record_errors  # the shared pipeline
 
         counts = _Counts()
         orders: dict[str, list] = {}

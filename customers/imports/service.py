@@ -30,6 +30,8 @@ from customers.imports.mapping import (
     suggest_mapping,
     unmapped_columns,
 )
+from customers.imports.orders import REQUIRED as ORDER_REQUIRED
+from customers.imports.orders import OrderRowCleaner, OrderWriter
 from customers.imports.rows import CleanRow, RowCleaner
 from customers.models import (
     Customer,
@@ -89,7 +91,7 @@ def import_job_create(
     errors = {}
     if kind not in ImportKind.values:
         errors["kind"] = f"“{kind}” is not an import kind ({', '.join(ImportKind.values)})."
-    if kind == ImportKind.CUSTOMERS and not (source or "").strip():
+    if not (source or "").strip():
         errors["source"] = "Say where the data comes from (the source), e.g. “crm export”."
     if mapping is not None and not isinstance(mapping, dict):
         errors["mapping"] = "The mapping is an object of field: column."
@@ -163,18 +165,11 @@ def import_run(
             path, encoding=job.options.get("encoding"), delimiter=job.options.get("delimiter")
         )
         mapping = job.mapping or suggest_mapping(shape.header, job.kind)
-        problems = check_mapping(mapping, shape.header, job.kind)
+        problems = mapping_problems(mapping, shape.header, job.kind)
         if problems:
             raise readers.FileProblem(
                 "The column mapping does not fit this file. " + " ".join(problems)
             )
-        if job.kind == ImportKind.CUSTOMERS and not IDENTITY_TARGETS & set(mapping):
-            raise readers.FileProblem(
-                "No column gives an identity (external_id, email, first_name, last_name or "
-                "organisation): map at least one."
-            )
-        if job.kind != ImportKind.CUSTOMERS:
-            raise readers.FileProblem("Order imports are not available yet.")
     except readers.FileProblem as exc:
         return _fail(job, str(exc))
 
@@ -190,16 +185,15 @@ def import_run(
         },
     )
     job.refresh_from_db()
-    cleaner = RowCleaner(
-        date_format=job.options.get("date_format"), strict=bool(job.options.get("strict"))
-    )
-    writer = _CustomerWriter(job)
+    cleaner = _cleaner(job)
+    writer = _CustomerWriter(job) if job.kind == ImportKind.CUSTOMERS else OrderWriter(job)
     rows = readers.iter_rows(path, shape, skip=job.processed_rows)
+    group = _order_id_of(mapping, shape.header) if job.kind == ImportKind.ORDERS else None
     try:
         if job.options.get("dry_run"):
-            _dry_run(job, rows, shape, mapping, cleaner, writer, batch_size, progress)
+            _dry_run(job, rows, shape, mapping, cleaner, writer, batch_size, progress, group)
         else:
-            for batch in _batches(rows, batch_size):
+            for batch in _batches(rows, batch_size, group):
                 _commit_batch(job, batch, shape, mapping, cleaner, writer)
                 if progress:
                     progress(job)
@@ -213,13 +207,48 @@ def import_run(
     return job
 
 
-def _batches(rows: Iterable, size: int) -> Iterator[list[tuple[int, list[str]]]]:
+def mapping_problems(mapping: Mapping, header: list[str], kind: str) -> list[str]:
+    """Everything wrong with a mapping for this file, one sentence each: what
+    check_mapping finds, plus what a kind of import cannot do without."""
+    problems = check_mapping(mapping, header, kind)
+    if kind == ImportKind.CUSTOMERS and not IDENTITY_TARGETS & set(mapping):
+        problems.append(
+            "No column gives an identity (external_id, email, first_name, last_name or "
+            "organisation): map at least one."
+        )
+    if kind == ImportKind.ORDERS:
+        missing = [name for name in ORDER_REQUIRED if name not in mapping]
+        if missing:
+            problems.append(f"Orders need these columns mapped: {', '.join(missing)}.")
+    return problems
+
+
+def _cleaner(job: ImportJob):
+    cleaner = RowCleaner if job.kind == ImportKind.CUSTOMERS else OrderRowCleaner
+    return cleaner(
+        date_format=job.options.get("date_format"), strict=bool(job.options.get("strict"))
+    )
+
+
+def _order_id_of(mapping: Mapping, header: list[str]) -> Callable[[list[str]], str]:
+    def order_id(values: list[str]) -> str:
+        return apply_mapping(mapping, header, values).get("order_id", "").strip()
+
+    return order_id
+
+
+def _batches(
+    rows: Iterable, size: int, group: Callable[[list[str]], str] | None = None
+) -> Iterator[list[tuple[int, list[str]]]]:
+    """Rows in batches of ``size``. With ``group`` (an order's lines), a batch
+    grows past its size rather than split a group, so that every order is
+    written whole in one transaction."""
     batch = []
     for row in rows:
-        batch.append(row)
-        if len(batch) >= size:
+        if len(batch) >= size and (group is None or group(row[1]) != group(batch[-1][1])):
             yield batch
             batch = []
+        batch.append(row)
     if batch:
         yield batch
 
@@ -257,13 +286,13 @@ def _commit_batch(job, batch, shape, mapping, cleaner, writer) -> None:
     job.refresh_from_db()
 
 
-def _dry_run(job, rows, shape, mapping, cleaner, writer, batch_size, progress) -> None:
+def _dry_run(job, rows, shape, mapping, cleaner, writer, batch_size, progress, group) -> None:
     """Everything a real run does, inside one transaction that is rolled back;
     only the job's figures are kept."""
     total = _Counts()
     processed = job.processed_rows
     with transaction.atomic():
-        for batch in _batches(rows, batch_size):
+        for batch in _batches(rows, batch_size, group):
             counts = writer.write(_prepare(batch, shape, mapping, cleaner), record_errors=False)
             for name in vars(total):
                 setattr(total, name, getattr(total, name) + getattr(counts, name))
@@ -279,6 +308,21 @@ def _dry_run(job, rows, shape, mapping, cleaner, writer, batch_size, progress) -
         unchanged_count=total.unchanged,
         rejected_count=total.rejected,
         flagged_count=total.flagged,
+    )
+
+
+def _record_errors(job: ImportJob, rejected: list[_Row]) -> None:
+    """The rejected rows into the error report, in bulk."""
+    if not rejected:
+        return
+    ImportRowError.objects.bulk_create(
+        [
+            ImportRowError(
+                job=job, row_number=row.number, raw=row.values, reasons=" ".join(row.reasons)
+            )
+            for row in rejected
+        ],
+        ignore_conflicts=True,  # a resumed batch may meet its own errors again
     )
 
 
@@ -324,19 +368,8 @@ class _CustomerWriter:
         counts = _Counts()
         rejected = [row for row in rows if row.reasons]
         counts.rejected = len(rejected)
-        if rejected and record_errors:
-            ImportRowError.objects.bulk_create(
-                [
-                    ImportRowError(
-                        job=self.job,
-                        row_number=row.number,
-                        raw=row.values,
-                        reasons=" ".join(row.reasons),
-                    )
-                    for row in rejected
-                ],
-                ignore_conflicts=True,  # a resumed batch may meet its own errors again
-            )
+        if record_errors:
+            _record_errors(self.job, rejected)
         # Rows that may meet the same record are written in two steps, so
         # that the second updates what the first created or changed, as a
         # row-by-row import would (and whatever the batch size): the same key
@@ -573,17 +606,10 @@ def import_preview(*, job: ImportJob, mapping: Mapping | None = None, limit: int
         delimiter=job.options.get("delimiter"),
     )
     mapping = dict(mapping or job.mapping or suggest_mapping(shape.header, job.kind))
-    problems = check_mapping(mapping, shape.header, job.kind)
-    if job.kind == ImportKind.CUSTOMERS and not IDENTITY_TARGETS & set(mapping):
-        problems.append(
-            "No column gives an identity (external_id, email, first_name, last_name or "
-            "organisation): map at least one."
-        )
+    problems = mapping_problems(mapping, shape.header, job.kind)
     rows = []
     if not problems:
-        cleaner = RowCleaner(
-            date_format=job.options.get("date_format"), strict=bool(job.options.get("strict"))
-        )
+        cleaner = _cleaner(job)
         for number, values in readers.iter_rows(Path(job.file.path), shape):
             if len(rows) >= limit:
                 break

@@ -74,10 +74,15 @@ def xlsx_file(path: Path, rows: Sequence[dict]) -> Path:
 
 
 def create_job(
-    path: Path, *, source: str = SOURCE, mapping: dict | None = None, **options
+    path: Path,
+    *,
+    source: str = SOURCE,
+    mapping: dict | None = None,
+    kind: str = "customers",
+    **options,
 ) -> ImportJob:
     return import_job_create(
-        kind="customers",
+        kind=kind,
         file=path,
         original_name=path.name,
         source=source,
@@ -92,10 +97,11 @@ def import_file(
     source: str = SOURCE,
     mapping: dict | None = None,
     batch_size: int | None = None,
+    kind: str = "customers",
     **options,
 ) -> ImportJob:
     """Create a job for the file and run it to its end, as the command does."""
-    job = create_job(path, source=source, mapping=mapping, **options)
+    job = create_job(path, source=source, mapping=mapping, kind=kind, **options)
     return import_run(job=job, batch_size=batch_size)
 
 
