@@ -6,6 +6,8 @@ Defaults are the safe production ones; ``DEBUG=true`` is what development and
 the quick start set.
 """
 
+import hashlib
+import hmac
 from pathlib import Path
 
 import environ
@@ -259,4 +261,11 @@ CUSTOMER_EXPORT_CHUNK_SIZE = env.int("CUSTOMER_EXPORT_CHUNK_SIZE", default=2000)
 
 # What the customer database asks of governance (consent, suppression): see
 # customers/policy.py. Empty: nothing is checked, and lists say so.
-CUSTOMER_POLICY_BACKEND = env.str("CUSTOMER_POLICY_BACKEND", default="")
+CUSTOMER_POLICY_BACKEND = env.str("CUSTOMER_POLICY_BACKEND", default="governance.policy")
+
+# The key of the suppression list's hashes (governance/hashing.py). Required
+# when DEBUG is off; in development it is derived from SECRET_KEY. Never change
+# it once people are listed: their hashes would stop matching.
+SUPPRESSION_KEY = env.str("SUPPRESSION_KEY", default="")
+if DEBUG and not SUPPRESSION_KEY:
+    SUPPRESSION_KEY = hmac.new(SECRET_KEY.encode(), b"suppression", hashlib.sha256).hexdigest()

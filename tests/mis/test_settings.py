@@ -33,6 +33,7 @@ def production_env(tmp_path) -> dict[str, str]:
         **env,
         "DEBUG": "false",
         "SECRET_KEY": random_secret_key(),
+        "SUPPRESSION_KEY": random_secret_key(),
         "ALLOWED_HOSTS": "mis.example.com",
         "DATABASE_URL": f"sqlite:///{tmp_path / 'mis.sqlite3'}",
     }

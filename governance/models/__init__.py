@@ -1,0 +1,23 @@
+from governance.models.audit import AuditEvent
+from governance.models.consent import (
+    CaptureMethod,
+    Channel,
+    Consent,
+    ConsentStatus,
+    LegalBasis,
+    Purpose,
+)
+from governance.models.suppression import SuppressionEntry, SuppressionKind, SuppressionReason
+
+__all__ = [
+    "AuditEvent",
+    "CaptureMethod",
+    "Channel",
+    "Consent",
+    "ConsentStatus",
+    "LegalBasis",
+    "Purpose",
+    "SuppressionEntry",
+    "SuppressionKind",
+    "SuppressionReason",
+]

@@ -1,0 +1,167 @@
+"""Governance's answers to the customer database (the backend of
+customers/policy.py, named by the CUSTOMER_POLICY_BACKEND setting).
+
+May these customers be contacted for purpose P on channel C now? A customer is
+left out, for the first of these reasons that applies:
+
+- ``suppressed``: their email or phone is on the suppression list;
+- ``no_contact_point``: they have no email (email), phone (sms, phone) or
+  address (post) to be reached on;
+- ``withdrawn`` / ``refused``: their latest event for P on C says so;
+- ``no_consent``: P needs consent (legal basis "consent") and they never gave it;
+- ``expired``: their consent had an expiry, and it has passed.
+
+For a purpose on another legal basis (legitimate interests for post, say)
+nobody needs to have agreed, but an objection or withdrawal still counts.
+
+Everything is answered in two queries whatever the number of customers: the
+reason is computed by the database for every row (the latest event through
+the ``consent_latest`` index, the suppression hashes by the database's own
+HMAC), then counted per reason.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.core.exceptions import ValidationError
+from django.db.models import (
+    Case,
+    CharField,
+    Count,
+    Exists,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
+from django.utils import timezone
+
+from customers.policy import Eligibility
+from governance import hashing
+from governance.models import (
+    Channel,
+    Consent,
+    ConsentStatus,
+    Purpose,
+    SuppressionEntry,
+    SuppressionKind,
+)
+from governance.services.consent import purpose_get
+
+# Why a customer was left out: the codes ``Eligibility.excluded`` counts by.
+EXCLUSION_REASONS = {
+    "suppressed": "On the suppression list",
+    "no_contact_point": "No contact point for the channel",
+    "withdrawn": "Consent withdrawn",
+    "refused": "Consent refused",
+    "no_consent": "No consent recorded",
+    "expired": "Consent expired",
+}
+
+# The field that must be filled for a customer to be reached on a channel.
+_CONTACT_POINT = {
+    Channel.EMAIL: ~Q(email=""),
+    Channel.SMS: ~Q(phone=""),
+    Channel.PHONE: ~Q(phone=""),
+    Channel.POST: ~Q(address_line1="") & ~Q(postcode=""),
+}
+
+
+def _suppressed_expression():
+    def listed(kind: str, column: str):
+        return Exists(
+            SuppressionEntry.objects.filter(
+                kind=kind, value_hash=hashing.KeyedHash(OuterRef(column))
+            )
+        )
+
+    return listed(SuppressionKind.EMAIL, "email") | listed(SuppressionKind.PHONE, "phone")
+
+
+def with_exclusion(
+    queryset: QuerySet, *, purpose: Purpose, channel: str, at: dt.datetime
+) -> QuerySet:
+    """``queryset`` with ``policy_exclusion``: the reason code, or "" when the
+    customer may be contacted."""
+    latest = Consent.objects.filter(
+        customer=OuterRef("pk"), purpose=purpose, channel=channel, occurred_at__lte=at
+    ).order_by("-occurred_at", "-id")
+    whens = [When(policy_suppressed=True, then=Value("suppressed"))]
+    if channel in _CONTACT_POINT:
+        whens.append(When(~_CONTACT_POINT[channel], then=Value("no_contact_point")))
+    whens += [
+        When(policy_status=ConsentStatus.WITHDRAWN, then=Value("withdrawn")),
+        When(policy_status=ConsentStatus.REFUSED, then=Value("refused")),
+    ]
+    if purpose.needs_consent:
+        whens.append(When(policy_status__isnull=True, then=Value("no_consent")))
+    whens.append(
+        When(
+            policy_status=ConsentStatus.GRANTED,
+            policy_expires__isnull=False,
+            policy_expires__lte=at,
+            then=Value("expired"),
+        )
+    )
+    return queryset.annotate(
+        policy_status=Subquery(latest.values("status")[:1]),
+        policy_expires=Subquery(latest.values("expires_at")[:1]),
+        policy_suppressed=_suppressed_expression(),
+    ).annotate(
+        policy_exclusion=Case(*whens, default=Value(""), output_field=CharField()),
+    )
+
+
+def eligible(
+    queryset: QuerySet, *, purpose: str, channel: str, at: dt.datetime | None = None
+) -> Eligibility:
+    at = at or timezone.now()
+    found = purpose_get(purpose)
+    if channel not in Channel.values:
+        raise ValidationError(
+            {"channel": f"“{channel}” is not a channel (one of: {', '.join(Channel.values)})."}
+        )
+    if not found.allows_channel(channel):
+        raise ValidationError({"channel": f"{found.label} does not use {channel}."})
+    annotated = with_exclusion(queryset.order_by(), purpose=found, channel=channel, at=at)
+    excluded = {
+        row["policy_exclusion"]: row["n"]
+        for row in annotated.exclude(policy_exclusion="")
+        .values("policy_exclusion")
+        .annotate(n=Count("pk"))
+        .order_by()
+    }
+    allowed = annotated.filter(policy_exclusion="").values("pk")
+    return Eligibility(eligible=queryset.filter(pk__in=allowed), excluded=excluded, checked=True)
+
+
+def suppressed(*, emails: list[str], phones: list[str]) -> set[tuple[str, str]]:
+    by_hash: dict[tuple[str, str], set[tuple[str, str]]] = {}
+    for kind, values, digest in (
+        (SuppressionKind.EMAIL, emails, hashing.email_hash),
+        (SuppressionKind.PHONE, phones, hashing.phone_hash),
+    ):
+        for value in values:
+            hashed = digest(value)
+            if hashed:
+                by_hash.setdefault((kind, hashed), set()).add((str(kind), value))
+    if not by_hash:
+        return set()
+    listed = SuppressionEntry.objects.filter(
+        value_hash__in={hashed for _, hashed in by_hash}
+    ).values_list("kind", "value_hash")
+    found: set[tuple[str, str]] = set()
+    for key in listed:
+        found |= by_hash.get(key, set())
+    return found
+
+
+def purposes() -> list[tuple[str, str]]:
+    return list(Purpose.objects.filter(is_active=True).values_list("code", "label"))
+
+
+def channels() -> list[tuple[str, str]]:
+    return list(Channel.choices)

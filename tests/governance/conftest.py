@@ -1,0 +1,14 @@
+import importlib
+
+import pytest
+from django.apps import apps
+
+_purposes = importlib.import_module("governance.migrations.0002_purposes")
+
+
+@pytest.fixture(autouse=True)
+def seeded_purposes(db):
+    """The purposes the data migration seeds. A transactional test elsewhere
+    (worker, browser) ends by flushing every table, and with --reuse-db the next
+    session starts from that flushed database, so they are put back here."""
+    _purposes.seed(apps, None)
