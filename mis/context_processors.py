@@ -6,7 +6,7 @@ SECTIONS = (
     ("imports", "Imports", "section:imports"),
     ("quality", "Quality", "section:quality"),
     ("segments", "Segments", "section:segments"),
-    ("insight", "Insight", "section:insight"),
+    ("insight", "Insight", "insight:index"),
     ("governance", "Governance", "section:governance"),
 )
 

@@ -18,6 +18,7 @@ urlpatterns = [
     path("health/", views.health, name="health"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("customers/", include("customers.urls")),
+    path("insight/", include("insight.urls")),
     path("", include(section_patterns)),
     path("admin/", admin.site.urls),
     path("api/v1/", include(("customers.api.urls", "api"))),

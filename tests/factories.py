@@ -39,6 +39,10 @@ PASSWORD = "a long and unguessable test password"
 # 0001 creates the roles, later ones grant more.
 _ROLES = importlib.import_module("mis.migrations.0001_roles").ROLES
 _LATER_GRANTS = [importlib.import_module("mis.migrations.0002_export_permission").GRANTS]
+_LATER_GRANTS += [
+    importlib.import_module(f"insight.migrations.{name}").GRANTS
+    for name in ("0002_business_case_permissions", "0004_requirement_permissions")
+]
 _LATER_GRANTS += [importlib.import_module("governance.migrations.0003_role_permissions").GRANTS]
 ROLE_PERMISSIONS: dict[str, list[str]] = {
     role: [*codes, *(code for grants in _LATER_GRANTS for code in grants.get(role, ()))]

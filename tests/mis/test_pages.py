@@ -9,6 +9,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from mis.views import UPCOMING_SECTIONS
 from tests.conftest import PERSONAS
 from tests.factories import PASSWORD, CustomerFactory, OrderFactory, UserFactory
 
@@ -77,8 +78,10 @@ def test_logging_out_ends_the_session(page_client_for, marketing_user):
 
 
 @pytest.mark.parametrize("name", PERSONAS)
-@pytest.mark.parametrize("section", SECTIONS)
-def test_the_section_pages_render_for_every_persona(page_client_for, persona, name, section):
+@pytest.mark.parametrize("section", sorted(UPCOMING_SECTIONS))
+def test_the_sections_still_to_come_render_for_every_persona(
+    page_client_for, persona, name, section
+):
     response = page_client_for(persona(name)).get(f"/{section}/")
 
     assert response.status_code == 200

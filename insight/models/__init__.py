@@ -1,0 +1,43 @@
+from insight.models.business import (
+    BusinessCase,
+    BusinessCaseObjective,
+    BusinessCaseOption,
+    BusinessCaseRisk,
+    BusinessCaseStatus,
+    Level,
+)
+from insight.models.events import Transition
+from insight.models.requirements import (
+    CollectionMethod,
+    CollectionOption,
+    InformationRequirement,
+    InformationSource,
+    LegalBasis,
+    MoSCoW,
+    Need,
+    Refresh,
+    SourceKind,
+)
+from insight.models.stakeholders import Consultation, Stakeholder, StakeholderRole
+
+__all__ = [
+    "CollectionMethod",
+    "CollectionOption",
+    "InformationRequirement",
+    "InformationSource",
+    "LegalBasis",
+    "MoSCoW",
+    "Need",
+    "Refresh",
+    "SourceKind",
+    "BusinessCase",
+    "BusinessCaseObjective",
+    "BusinessCaseOption",
+    "BusinessCaseRisk",
+    "BusinessCaseStatus",
+    "Consultation",
+    "Level",
+    "Stakeholder",
+    "StakeholderRole",
+    "Transition",
+]

@@ -1,0 +1,38 @@
+"""Consultations with stakeholders."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db import transaction
+
+from insight.models import Consultation, Stakeholder
+from insight.services.lifecycle import require_permission
+
+
+@transaction.atomic
+def consultation_record(
+    *,
+    stakeholder: Stakeholder,
+    actor,
+    held_on: dt.date,
+    topic: str,
+    feedback_summary: str,
+    committed: bool,
+    business_case=None,
+) -> Consultation:
+    require_permission(actor, "insight.add_consultation", "record consultations")
+    consultation = Consultation(
+        stakeholder=stakeholder,
+        business_case=business_case,
+        held_on=held_on,
+        topic=topic,
+        feedback_summary=feedback_summary,
+        committed=committed,
+        recorded_by=actor,
+    )
+    consultation.full_clean()
+    consultation.save()
+    if business_case is not None:
+        business_case.stakeholders.add(stakeholder)
+    return consultation
