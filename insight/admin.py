@@ -7,13 +7,29 @@ from insight.models import (
     BusinessCaseObjective,
     BusinessCaseOption,
     BusinessCaseRisk,
+    CollectionOption,
     Consultation,
+    InformationRequirement,
+    InformationSource,
+    InsightStrategy,
     Stakeholder,
+    SuccessCriterion,
     Transition,
 )
 
 
-class ApprovalAdmin(admin.ModelAdmin):
+class InsightAdmin(admin.ModelAdmin):
+    """Records who created an object from admin in ``creator_field``."""
+
+    creator_field = ""
+
+    def save_model(self, request, obj, form, change):
+        if not change and self.creator_field:
+            setattr(obj, self.creator_field, request.user)
+        super().save_model(request, obj, form, change)
+
+
+class ApprovalAdmin(InsightAdmin):
     """An admin whose approval actions show only to holders of
     ``approve_permission``; the services check it again."""
 
@@ -84,10 +100,7 @@ class BusinessCaseAdmin(ApprovalAdmin):
             )
         return form
 
-    def save_model(self, request, obj, form, change):
-        if not change:
-            obj.author = request.user
-        super().save_model(request, obj, form, change)
+    creator_field = "author"
 
     def get_exclude(self, request, obj=None):
         return ("author",)
@@ -103,19 +116,16 @@ class StakeholderAdmin(admin.ModelAdmin):
 
 
 @admin.register(Consultation)
-class ConsultationAdmin(admin.ModelAdmin):
-    list_display = ("topic", "stakeholder", "held_on", "committed", "business_case")
+class ConsultationAdmin(InsightAdmin):
+    list_display = ("topic", "stakeholder", "held_on", "committed", "business_case", "strategy")
     list_filter = ("committed", "stakeholder__role")
-    list_select_related = ("stakeholder", "business_case")
+    list_select_related = ("stakeholder", "business_case", "strategy")
     search_fields = ("topic", "feedback_summary", "stakeholder__name")
     readonly_fields = ("recorded_by", "created_at")
     autocomplete_fields = ("stakeholder",)
     date_hierarchy = "held_on"
 
-    def save_model(self, request, obj, form, change):
-        if not change:
-            obj.recorded_by = request.user
-        super().save_model(request, obj, form, change)
+    creator_field = "recorded_by"
 
 
 @admin.register(Transition)
@@ -136,3 +146,124 @@ class TransitionAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
+
+
+class CriterionInline(admin.TabularInline):
+    model = SuccessCriterion
+    extra = 0
+    fields = ("description", "metric", "params", "comparator", "target", "deadline", "smart")
+    readonly_fields = ("smart",)
+
+    @admin.display(description="SMART check")
+    def smart(self, obj):
+        return " ".join(obj.smart_warnings) or "ok" if obj.pk else ""
+
+
+class RequirementInline(admin.TabularInline):
+    model = InformationRequirement
+    extra = 0
+    fields = ("statement", "need", "moscow", "marketing_objective", "fields")
+
+
+class StrategyConsultationInline(admin.TabularInline):
+    model = Consultation
+    fk_name = "strategy"
+    extra = 0
+    fields = ("stakeholder", "held_on", "topic", "feedback_summary", "committed")
+    autocomplete_fields = ("stakeholder",)
+
+
+@admin.register(InsightStrategy)
+class InsightStrategyAdmin(ApprovalAdmin):
+    approve_permission = services.strategy.APPROVE_PERMISSION
+    list_display = ("title", "status", "owner", "approved_by", "next_review_on", "updated_at")
+    list_filter = ("status",)
+    list_select_related = ("owner", "approved_by")
+    search_fields = ("title", "summary")
+    readonly_fields = (
+        "public_id",
+        "status",
+        "approved_by",
+        "approved_at",
+        "next_review_on",
+        "created_at",
+        "updated_at",
+    )
+    exclude = ("owner",)
+    raw_id_fields = ("business_case",)
+    inlines = [RequirementInline, CriterionInline, StrategyConsultationInline]
+    actions = [
+        decision_action(
+            services.strategy_approve,
+            name="approve_strategies",
+            verb="Approve",
+            argument="strategy",
+            permission="approve",
+        ),
+        decision_action(
+            services.strategy_retire,
+            name="retire_strategies",
+            verb="Retire",
+            argument="strategy",
+            permission="approve",
+            comment_required=True,
+        ),
+        decision_action(
+            services.strategy_start_consultation,
+            name="consult_on_strategies",
+            verb="Start consultation",
+            argument="strategy",
+            permission="change",
+            text_argument="reason",
+        ),
+        decision_action(
+            services.strategy_start_implementation,
+            name="implement_strategies",
+            verb="Start implementation",
+            argument="strategy",
+            permission="change",
+            text_argument="reason",
+        ),
+    ]
+
+    creator_field = "owner"
+
+
+@admin.register(SuccessCriterion)
+class SuccessCriterionAdmin(admin.ModelAdmin):
+    list_display = ("description", "strategy", "metric", "comparator", "target", "deadline")
+    list_filter = ("metric", "comparator")
+    list_select_related = ("strategy",)
+    search_fields = ("description", "strategy__title")
+    raw_id_fields = ("strategy",)
+    readonly_fields = ("public_id",)
+
+
+@admin.register(InformationRequirement)
+class InformationRequirementAdmin(InsightAdmin):
+    list_display = ("statement", "need", "moscow", "marketing_objective", "strategy")
+    list_filter = ("need", "moscow")
+    list_select_related = ("strategy",)
+    search_fields = ("statement", "marketing_objective")
+    raw_id_fields = ("strategy",)
+    readonly_fields = ("created_by", "created_at")
+
+    creator_field = "created_by"
+
+
+@admin.register(InformationSource)
+class InformationSourceAdmin(admin.ModelAdmin):
+    list_display = ("name", "kind", "reliability", "refresh", "legal_basis", "annual_cost", "owner")
+    list_filter = ("kind", "refresh", "legal_basis", "reliability")
+    list_select_related = ("owner",)
+    search_fields = ("name", "description")
+    raw_id_fields = ("owner",)
+
+
+@admin.register(CollectionOption)
+class CollectionOptionAdmin(admin.ModelAdmin):
+    list_display = ("requirement", "source", "method", "cost", "benefit", "risk")
+    list_filter = ("method", "source__kind")
+    list_select_related = ("requirement", "source")
+    search_fields = ("requirement__statement", "source__name")
+    raw_id_fields = ("requirement",)

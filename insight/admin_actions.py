@@ -31,9 +31,10 @@ def decision_action(
     argument: str,
     permission: str,
     comment_required=False,
+    text_argument: str = "comment",
 ):
     """An admin action named ``name`` that calls ``service(<argument>=obj,
-    actor=user, comment=...)`` for each selected object."""
+    actor=user, <text_argument>=...)`` for each selected object."""
 
     def action(modeladmin, request, queryset):
         form = DecisionForm(request.POST if "apply" in request.POST else None)
@@ -54,7 +55,10 @@ def decision_action(
         done = 0
         for obj in queryset.order_by("pk"):
             try:
-                service(**{argument: obj}, actor=request.user, comment=form.cleaned_data["comment"])
+                service(
+                    **{argument: obj, text_argument: form.cleaned_data["comment"]},
+                    actor=request.user,
+                )
             except (ValidationError, PermissionDenied) as error:
                 modeladmin.message_user(
                     request, f"“{obj}” was not changed: {refusal_text(error)}", messages.ERROR

@@ -7,12 +7,21 @@ import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from django.contrib.contenttypes.models import ContentType
 from django.db.models import F, QuerySet, Window
 from django.db.models.functions import Rank
+from django.utils import timezone
 
-from insight.models import CollectionOption, InformationRequirement
+from insight.models import (
+    CollectionOption,
+    InformationRequirement,
+    InsightStrategy,
+    SuccessCriterion,
+    Transition,
+)
 from insight.models.requirements import moscow_rank
 from mis import metrics
+from mis.models import MetricSnapshot
 
 
 class CoverageState:
@@ -138,4 +147,72 @@ def collection_options_ranked() -> QuerySet[CollectionOption]:
         .annotate(net_score=F("benefit") - F("risk"))
         .annotate(rank=Window(Rank(), partition_by=[F("requirement_id")], order_by=order))
         .order_by("requirement__need", moscow_rank("requirement__"), "requirement_id", "rank", "pk")
+    )
+
+
+@dataclass
+class CriterionResult:
+    criterion: SuccessCriterion
+    measurement: metrics.Measurement | None
+    source: str  # "live", "snapshot of <day>", or why there is no figure
+
+    @property
+    def value(self):
+        return self.measurement.value if self.measurement else None
+
+    @property
+    def display(self) -> str:
+        return self.measurement.display if self.measurement else "no data"
+
+    @property
+    def met(self) -> bool | None:
+        return self.criterion.is_met_by(self.value)
+
+
+def criterion_measure(
+    criterion: SuccessCriterion, *, as_of: dt.date | None = None
+) -> CriterionResult:
+    """The criterion's metric today (measured live), or on a past day (read
+    from that day's snapshot: most measures describe the database as it is,
+    so a past day cannot be measured again). No snapshot, no figure."""
+    if not criterion.metric:
+        return CriterionResult(criterion, None, "no metric")
+    today = timezone.localdate()
+    if as_of is None or as_of >= today:
+        return CriterionResult(
+            criterion, metrics.measure(criterion.metric, params=criterion.params), "live"
+        )
+    snapshot = MetricSnapshot.objects.filter(
+        metric=criterion.metric, params_key=metrics.params_key(criterion.params), taken_on=as_of
+    ).first()
+    if snapshot is None:
+        return CriterionResult(criterion, None, f"no snapshot on {as_of:%-d %b %Y}")
+    measurement = metrics.Measurement(
+        metric=metrics.get(criterion.metric),
+        params=criterion.params,
+        value=snapshot.value,
+        as_of=as_of,
+    )
+    return CriterionResult(criterion, measurement, f"snapshot of {as_of:%-d %b %Y}")
+
+
+def criterion_trend(criterion: SuccessCriterion, *, days: int = 90):
+    """The criterion's metric over the last ``days`` days from the daily snapshots."""
+    if not criterion.metric:
+        return []
+    return metrics.trend(criterion.metric, params=criterion.params, days=days)
+
+
+def strategy_criteria_results(strategy: InsightStrategy) -> list[CriterionResult]:
+    return [criterion_measure(c) for c in strategy.criteria.all()]
+
+
+def transitions_of(subject) -> list[Transition]:
+    """The subject's lifecycle record, oldest first."""
+    return list(
+        Transition.objects.filter(
+            content_type=ContentType.objects.get_for_model(subject), object_id=subject.pk
+        )
+        .select_related("actor")
+        .order_by("at", "pk")
     )

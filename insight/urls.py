@@ -8,4 +8,6 @@ urlpatterns = [
     path("", views.index, name="index"),
     path("requirements/", views.requirements, name="requirements"),
     path("options/", views.options, name="options"),
+    path("strategies/<uuid:public_id>/", views.strategy_detail, name="strategy"),
+    path("strategies/<uuid:public_id>/move/", views.strategy_move, name="strategy-move"),
 ]

@@ -1,12 +1,21 @@
 """The Insight section's pages. They read through insight.selectors; writes
 go through insight.services (admin, API and the forms here)."""
 
+from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
-from django.shortcuts import render
-from django.views.decorators.http import require_GET
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_GET, require_POST
 
-from insight import selectors
-from insight.models import BusinessCase, InformationRequirement, Need
+from insight import selectors, services
+from insight.admin_actions import refusal_text
+from insight.models import (
+    BusinessCase,
+    InformationRequirement,
+    InsightStrategy,
+    Need,
+    StrategyStatus,
+)
 
 
 @require_GET
@@ -17,6 +26,8 @@ def index(request):
     context = {}
     if user.has_perm("insight.view_businesscase"):
         context["business_cases"] = BusinessCase.objects.select_related("author")[:20]
+    if user.has_perm("insight.view_insightstrategy"):
+        context["strategies"] = InsightStrategy.objects.select_related("owner")[:20]
     if user.has_perm("insight.view_informationrequirement"):
         context["shortfalls"] = selectors.requirement_shortfalls()
     return render(request, "insight/index.html", context)
@@ -50,3 +61,46 @@ def options(request):
         "insight/options.html",
         {"options": selectors.collection_options_ranked(), "ranking_rule": selectors.RANKING_RULE},
     )
+
+
+@require_GET
+@permission_required("insight.view_insightstrategy", raise_exception=True)
+def strategy_detail(request, public_id):
+    strategy = get_object_or_404(
+        InsightStrategy.objects.select_related("owner", "approved_by", "business_case"),
+        public_id=public_id,
+    )
+    context = {
+        "strategy": strategy,
+        "coverage": selectors.requirement_coverage(strategy.requirements.all()),
+        "criteria": selectors.strategy_criteria_results(strategy),
+        "consultations": strategy.consultations.select_related("stakeholder"),
+        "approval_missing": (
+            services.strategy_approval_missing(strategy)
+            if strategy.status in (StrategyStatus.DRAFT, StrategyStatus.IN_CONSULTATION)
+            else []
+        ),
+        "history": selectors.transitions_of(strategy),
+        "moves": services.strategy_moves_for(strategy, request.user),
+        "print": "print" in request.GET,
+    }
+    return render(request, "insight/strategy_detail.html", context)
+
+
+@require_POST
+@permission_required("insight.view_insightstrategy", raise_exception=True)
+def strategy_move(request, public_id):
+    """The page's lifecycle buttons: the service decides, and its refusal
+    (with the reason) comes back as a message."""
+    strategy = get_object_or_404(InsightStrategy, public_id=public_id)
+    to = request.POST.get("to", "")
+    try:
+        services.strategy_transition(
+            strategy=strategy, to=to, actor=request.user, reason=request.POST.get("reason", "")
+        )
+    except (ValidationError, PermissionDenied) as error:
+        messages.error(request, refusal_text(error))
+    else:
+        strategy.refresh_from_db()
+        messages.success(request, f"The strategy is now “{strategy.get_status_display()}”.")
+    return redirect("insight:strategy", public_id=strategy.public_id)

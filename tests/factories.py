@@ -41,6 +41,14 @@ _ROLES = importlib.import_module("mis.migrations.0001_roles").ROLES
 _LATER_GRANTS = [importlib.import_module("mis.migrations.0002_export_permission").GRANTS]
 _LATER_GRANTS += [
     importlib.import_module(f"insight.migrations.{name}").GRANTS
+    for name in (
+        "0002_business_case_permissions",
+        "0004_requirement_permissions",
+        "0006_strategy_permissions",
+    )
+]
+_LATER_GRANTS += [
+    importlib.import_module(f"insight.migrations.{name}").GRANTS
     for name in ("0002_business_case_permissions", "0004_requirement_permissions")
 ]
 _LATER_GRANTS += [importlib.import_module("governance.migrations.0003_role_permissions").GRANTS]

@@ -19,8 +19,18 @@ from insight.models.requirements import (
     SourceKind,
 )
 from insight.models.stakeholders import Consultation, Stakeholder, StakeholderRole
+from insight.models.strategy import (
+    Comparator,
+    InsightStrategy,
+    StrategyStatus,
+    SuccessCriterion,
+)
 
 __all__ = [
+    "Comparator",
+    "InsightStrategy",
+    "StrategyStatus",
+    "SuccessCriterion",
     "CollectionMethod",
     "CollectionOption",
     "InformationRequirement",

@@ -47,6 +47,14 @@ def customer_fields() -> tuple[str, ...]:
 
 
 class InformationRequirement(models.Model):
+    strategy = models.ForeignKey(
+        "insight.InsightStrategy",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="requirements",
+        help_text="Empty for a requirement of the information system itself.",
+    )
     statement = models.CharField(max_length=300, help_text="What we need to know.")
     need = models.CharField(max_length=16, choices=Need.choices)
     moscow = models.CharField("MoSCoW", max_length=8, choices=MoSCoW.choices)

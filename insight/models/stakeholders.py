@@ -77,6 +77,13 @@ class Consultation(models.Model):
         on_delete=models.CASCADE,
         related_name="consultations",
     )
+    strategy = models.ForeignKey(
+        "insight.InsightStrategy",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="consultations",
+    )
     held_on = models.DateField()
     topic = models.CharField(max_length=300)
     feedback_summary = models.TextField()
@@ -92,7 +99,7 @@ class Consultation(models.Model):
         ordering = ["-held_on", "-pk"]
         constraints = [
             models.CheckConstraint(
-                condition=Q(business_case__isnull=False),
+                condition=Q(business_case__isnull=False) | Q(strategy__isnull=False),
                 name="consultation_is_about_something",
             )
         ]

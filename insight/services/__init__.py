@@ -9,6 +9,15 @@ from insight.services.business import (
     business_case_submit,
 )
 from insight.services.stakeholders import consultation_record
+from insight.services.strategy import (
+    strategy_approval_missing,
+    strategy_approve,
+    strategy_moves_for,
+    strategy_retire,
+    strategy_start_consultation,
+    strategy_start_implementation,
+    strategy_transition,
+)
 
 __all__ = [
     "business_case_approve",
@@ -17,4 +26,11 @@ __all__ = [
     "business_case_reject",
     "business_case_submit",
     "consultation_record",
+    "strategy_approval_missing",
+    "strategy_approve",
+    "strategy_moves_for",
+    "strategy_retire",
+    "strategy_start_consultation",
+    "strategy_start_implementation",
+    "strategy_transition",
 ]

@@ -20,11 +20,15 @@ def consultation_record(
     feedback_summary: str,
     committed: bool,
     business_case=None,
+    strategy=None,
 ) -> Consultation:
+    """Record what a stakeholder said about a case or a strategy. A committed
+    consultation with a decision maker is their sign-off."""
     require_permission(actor, "insight.add_consultation", "record consultations")
     consultation = Consultation(
         stakeholder=stakeholder,
         business_case=business_case,
+        strategy=strategy,
         held_on=held_on,
         topic=topic,
         feedback_summary=feedback_summary,

@@ -86,3 +86,59 @@ def source(**overrides):
         **overrides,
     }
     return InformationSource.objects.create(**data)
+
+
+def strategy(*, owner=None, **overrides):
+    from insight.models import InsightStrategy
+
+    data = {
+        "title": "Know our repeat buyers",
+        "summary": "Find out why first-time buyers do not come back, and act on it.",
+        "marketing_strategy": "Grow repeat purchases by 20% in 2027.",
+        **overrides,
+    }
+    return InsightStrategy.objects.create(owner=owner or UserFactory(), **data)
+
+
+def criterion(strategy, **overrides):
+    from insight.models import SuccessCriterion
+
+    data = {
+        "description": "Most records can be emailed",
+        "metric": "field_completeness",
+        "params": {"field": "email"},
+        "comparator": "gte",
+        "target": Decimal("90"),
+        "deadline": dt.date(2027, 6, 30),
+        **overrides,
+    }
+    instance = SuccessCriterion(strategy=strategy, **data)
+    instance.full_clean()
+    instance.save()
+    return instance
+
+
+def sign_off(strategy, *, committed=True, role="decision_maker"):
+    from insight.models import Consultation
+
+    return Consultation.objects.create(
+        stakeholder=StakeholderFactory(role=role),
+        strategy=strategy,
+        held_on=HELD_ON,
+        topic="Approval of the strategy",
+        feedback_summary="Agrees the criteria and the budget.",
+        committed=committed,
+    )
+
+
+def ready_for_approval(owner=None):
+    """A strategy in consultation with everything approval needs."""
+    from insight.models import InsightStrategy, StrategyStatus
+
+    made = strategy(owner=owner)
+    requirement(strategy=made)
+    criterion(made)
+    sign_off(made)
+    InsightStrategy.objects.filter(pk=made.pk).update(status=StrategyStatus.IN_CONSULTATION)
+    made.refresh_from_db()
+    return made
