@@ -7,7 +7,7 @@ SECTIONS = (
     ("quality", "Quality", "section:quality"),
     ("segments", "Segments", "section:segments"),
     ("insight", "Insight", "insight:index"),
-    ("governance", "Governance", "section:governance"),
+    ("governance", "Governance", "governance:home"),
 )
 
 

@@ -229,6 +229,12 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
+    # Two choice sets are called "channel": where an order came from, and how
+    # a person may be contacted.
+    "ENUM_NAME_OVERRIDES": {
+        "OrderChannelEnum": "customers.models.orders.OrderChannel",
+        "ContactChannelEnum": "governance.models.consent.Channel",
+    },
 }
 
 CACHES = {

@@ -19,9 +19,11 @@ urlpatterns = [
     path("accounts/", include("django.contrib.auth.urls")),
     path("customers/", include("customers.urls")),
     path("insight/", include("insight.urls")),
+    path("governance/", include("governance.urls")),
     path("", include(section_patterns)),
     path("admin/", admin.site.urls),
     path("api/v1/", include(("customers.api.urls", "api"))),
+    path("api/v1/", include(("governance.api.urls", "governance-api"))),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     # A page for people: anonymous visitors go to the login page, as for every page.
     path(

@@ -13,7 +13,6 @@ UPCOMING_SECTIONS = {
     "imports": ("Imports", "Upload customer and order files, map columns, preview and run."),
     "quality": ("Quality", "Quality rules, sweeps, duplicate review and merges."),
     "segments": ("Segments", "Build segments, RFM and cohort analytics, campaign snapshots."),
-    "governance": ("Governance", "Consent, suppression, retention and data-subject requests."),
 }
 
 

@@ -5,6 +5,8 @@ channel, and how we know (GDPR Art. 7 proof of consent; PECR consent per channel
 The current state of a customer x purpose x channel is its latest event
 (``governance.selectors.consent_current``)."""
 
+import uuid
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -110,6 +112,7 @@ class ConsentQuerySet(models.QuerySet):
 class Consent(models.Model):
     """One consent event. Never edited: a change of mind is a new event."""
 
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     customer = models.ForeignKey(
         "customers.Customer",
         null=True,

@@ -2,6 +2,7 @@
 
 from governance.services.audit import audit_record
 from governance.services.consent import (
+    consent_check,
     consent_grant,
     consent_record,
     consent_refuse,
@@ -12,6 +13,7 @@ from governance.services.suppression import suppression_add
 
 __all__ = [
     "audit_record",
+    "consent_check",
     "consent_grant",
     "consent_record",
     "consent_refuse",

@@ -1,0 +1,137 @@
+from django import forms
+from django.contrib import admin
+from django.core.exceptions import ValidationError
+
+from governance import services
+from governance.models import AuditEvent, Consent, Purpose, SuppressionEntry
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Evidence: nobody edits or deletes it in admin, superusers included."""
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(Purpose)
+class PurposeAdmin(admin.ModelAdmin):
+    list_display = ("label", "code", "legal_basis", "is_marketing", "channels", "is_active")
+    list_filter = ("legal_basis", "is_marketing", "is_active")
+    search_fields = ("code", "label")
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        # Consent events point at it; retire it (is_active) instead.
+        return False
+
+
+class ConsentAddForm(forms.ModelForm):
+    """A consent event recorded in admin, checked by the same service as
+    everywhere else."""
+
+    class Meta:
+        model = Consent
+        fields = (
+            "customer",
+            "purpose",
+            "channel",
+            "status",
+            "occurred_at",
+            "capture_method",
+            "source",
+            "wording_version",
+            "wording_text",
+            "evidence",
+            "expires_at",
+        )
+
+    def clean(self):
+        data = super().clean()
+        if self.errors:
+            return data
+        try:
+            services.consent_check(
+                purpose=data["purpose"],
+                channel=data["channel"],
+                status=data["status"],
+                occurred_at=data["occurred_at"],
+                capture_method=data["capture_method"],
+                source=data["source"],
+                wording_version=data.get("wording_version", ""),
+                wording_text=data.get("wording_text", ""),
+                expires_at=data.get("expires_at"),
+            )
+        except ValidationError as exc:
+            for field, problems in exc.message_dict.items():
+                self.add_error(field if field in self.fields else None, problems)
+        return data
+
+
+@admin.register(Consent)
+class ConsentAdmin(admin.ModelAdmin):
+    """The ledger: events are added (through the service), never changed or deleted."""
+
+    list_display = (
+        "occurred_at",
+        "customer",
+        "purpose",
+        "channel",
+        "status",
+        "capture_method",
+        "source",
+        "actor",
+    )
+    list_filter = ("status", "channel", "purpose", "capture_method")
+    list_select_related = ("customer", "purpose", "actor")
+    search_fields = ("customer__email", "customer__external_id", "source", "wording_version")
+    raw_id_fields = ("customer",)
+    date_hierarchy = "occurred_at"
+    show_full_result_count = False
+
+    def get_form(self, request, obj=None, **kwargs):
+        if obj is None:
+            kwargs["form"] = ConsentAddForm
+        return super().get_form(request, obj, **kwargs)
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is None:
+            return ()
+        return [field.name for field in Consent._meta.fields]
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+    def save_model(self, request, obj, form, change) -> None:
+        data = {name: form.cleaned_data.get(name) for name in ConsentAddForm.Meta.fields}
+        data = {
+            k: ("" if v is None and k in {"wording_version", "wording_text", "evidence"} else v)
+            for k, v in data.items()
+        }
+        saved = services.consent_record(**data, actor=request.user)
+        obj.pk, obj.public_id = saved.pk, saved.public_id
+
+
+@admin.register(SuppressionEntry)
+class SuppressionEntryAdmin(ReadOnlyAdmin):
+    list_display = ("created_at", "kind", "reason", "value_hash", "actor")
+    list_filter = ("kind", "reason")
+    list_select_related = ("actor",)
+    search_fields = ("value_hash",)
+    show_full_result_count = False
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(ReadOnlyAdmin):
+    list_display = ("at", "kind", "actor_name", "subject")
+    list_filter = ("kind",)
+    search_fields = ("subject", "actor_name")
+    date_hierarchy = "at"
+    show_full_result_count = False
