@@ -47,10 +47,6 @@ _LATER_GRANTS += [
         "0006_strategy_permissions",
     )
 ]
-_LATER_GRANTS += [
-    importlib.import_module(f"insight.migrations.{name}").GRANTS
-    for name in ("0002_business_case_permissions", "0004_requirement_permissions")
-]
 _LATER_GRANTS += [importlib.import_module("governance.migrations.0003_role_permissions").GRANTS]
 ROLE_PERMISSIONS: dict[str, list[str]] = {
     role: [*codes, *(code for grants in _LATER_GRANTS for code in grants.get(role, ()))]
