@@ -5,6 +5,8 @@ from customers.models import (
     AttributeDefinition,
     Customer,
     CustomerExport,
+    ImportJob,
+    ImportRowError,
     Interest,
     Order,
     OrderLine,
@@ -94,4 +96,50 @@ class CustomerExportAdmin(admin.ModelAdmin):
         return False
 
     def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+class ImportRowErrorInline(admin.TabularInline):
+    model = ImportRowError
+    fields = ("row_number", "reasons", "raw")
+    readonly_fields = fields
+    extra = 0
+    max_num = 0
+    can_delete = False
+    show_change_link = False
+
+    def get_queryset(self, request):
+        # The first rejected rows only: a bad file can have a million.
+        return super().get_queryset(request).order_by("row_number")
+
+
+@admin.register(ImportJob)
+class ImportJobAdmin(admin.ModelAdmin):
+    """Import jobs and their figures, read-only: a job is started from the
+    wizard, the API or the command, and its record is evidence of what came in."""
+
+    list_display = (
+        "original_name",
+        "kind",
+        "source",
+        "status",
+        "processed_rows",
+        "created_count",
+        "updated_count",
+        "rejected_count",
+        "created_by",
+        "created_at",
+    )
+    list_filter = ("kind", "status", "source")
+    list_select_related = ("created_by",)
+    search_fields = ("original_name", "source", "public_id")
+    date_hierarchy = "created_at"
+    show_full_result_count = False
+    readonly_fields = [f.name for f in ImportJob._meta.fields]
+    inlines = [ImportRowErrorInline]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
         return False

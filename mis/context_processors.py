@@ -3,9 +3,9 @@ from django.urls import reverse
 # The sections of the app, in the order of the navigation bar.
 SECTIONS = (
     ("customers", "Customers", "customers:list"),
-    ("imports", "Imports", "section:imports"),
+    ("imports", "Imports", "imports:list"),
     ("quality", "Quality", "section:quality"),
-    ("segments", "Segments", "section:segments"),
+    ("segments", "Segments", "segments:list"),
     ("insight", "Insight", "insight:index"),
     ("governance", "Governance", "governance:home"),
 )

@@ -196,6 +196,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "mis.tasks.metrics_snapshot_task",
         "schedule": crontab(hour=1, minute=30),
     },
+    # Every day at 01:00, before the metrics snapshot: recompute each customer's
+    # buying pattern and RFM scores as of that day.
+    "customer-metrics-refresh": {
+        "task": "customers.tasks.metrics_refresh_task",
+        "schedule": crontab(hour=1, minute=0),
+    },
 }
 
 # Figures that add money up (revenue, average order value) use the orders in
@@ -234,6 +240,11 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "OrderChannelEnum": "customers.models.orders.OrderChannel",
         "ContactChannelEnum": "governance.models.consent.Channel",
+        # "kind" and "status" of customers and import jobs.
+        "CustomerKindEnum": "customers.models.CustomerKind",
+        "ImportKindEnum": "customers.models.ImportKind",
+        "ImportStatusEnum": "customers.models.ImportStatus",
+        "ConsentStatusEnum": "governance.models.consent.ConsentStatus",
     },
 }
 
@@ -275,3 +286,11 @@ CUSTOMER_POLICY_BACKEND = env.str("CUSTOMER_POLICY_BACKEND", default="governance
 SUPPRESSION_KEY = env.str("SUPPRESSION_KEY", default="")
 if DEBUG and not SUPPRESSION_KEY:
     SUPPRESSION_KEY = hmac.new(SECRET_KEY.encode(), b"suppression", hashlib.sha256).hexdigest()
+
+# Access monitoring: a read of more records than this at once is flagged for
+# review on the usage page; the access log keeps the ids of up to
+# ACCESS_LOG_MAX_IDS records per read (beyond that, the count only).
+ACCESS_BULK_THRESHOLD = env.int("ACCESS_BULK_THRESHOLD", default=500)
+ACCESS_LOG_MAX_IDS = env.int("ACCESS_LOG_MAX_IDS", default=1000)
+# Behind a proxy that sets X-Forwarded-For, log the client's address from it.
+ACCESS_LOG_TRUST_X_FORWARDED_FOR = _strict_bool("ACCESS_LOG_TRUST_X_FORWARDED_FOR", False)

@@ -10,9 +10,7 @@ from customers.models import Customer, LifecycleStage, Order
 # Sections whose pages come with later releases; the navigation already shows
 # them so that people learn where things will be.
 UPCOMING_SECTIONS = {
-    "imports": ("Imports", "Upload customer and order files, map columns, preview and run."),
     "quality": ("Quality", "Quality rules, sweeps, duplicate review and merges."),
-    "segments": ("Segments", "Build segments, RFM and cohort analytics, campaign snapshots."),
 }
 
 

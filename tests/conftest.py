@@ -9,10 +9,19 @@ from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from mis import roles
-from tests.factories import UserFactory, ensure_role
+from tests.factories import ROLE_PERMISSIONS, UserFactory, ensure_role
 
 # Persona fixture names, for tests that go through every role.
 PERSONAS = ("marketing_user", "manager", "steward", "dpo", "integration_user", "outsider")
+
+
+@pytest.fixture
+def role_groups(db) -> None:
+    """Every role group as the data migrations made it (a transactional test
+    ends by flushing every table, groups included, and with --reuse-db the
+    next session starts from the database it left)."""
+    for name in ROLE_PERMISSIONS:
+        ensure_role(name)
 
 
 def _persona(username: str, role: str | None) -> User:

@@ -38,16 +38,27 @@ PASSWORD = "a long and unguessable test password"
 # The role groups and their permissions as the data migrations define them:
 # 0001 creates the roles, later ones grant more.
 _ROLES = importlib.import_module("mis.migrations.0001_roles").ROLES
-_LATER_GRANTS = [importlib.import_module("mis.migrations.0002_export_permission").GRANTS]
+_LATER_GRANTS = [
+    importlib.import_module(f"mis.migrations.{name}").GRANTS
+    for name in ("0002_export_permission", "0004_import_permissions")
+]
 _LATER_GRANTS += [
     importlib.import_module(f"insight.migrations.{name}").GRANTS
     for name in (
         "0002_business_case_permissions",
         "0004_requirement_permissions",
         "0006_strategy_permissions",
+        "0008_plan_permissions",
     )
 ]
-_LATER_GRANTS += [importlib.import_module("governance.migrations.0003_role_permissions").GRANTS]
+_LATER_GRANTS += [
+    importlib.import_module(f"governance.migrations.{name}").GRANTS
+    for name in ("0003_role_permissions", "0005_access_log")
+]
+_LATER_GRANTS += [
+    importlib.import_module(f"customers.migrations.{name}").GRANTS
+    for name in ("0009_segment_permissions",)
+]
 ROLE_PERMISSIONS: dict[str, list[str]] = {
     role: [*codes, *(code for grants in _LATER_GRANTS for code in grants.get(role, ()))]
     for role, codes in _ROLES.items()
@@ -60,8 +71,10 @@ def ensure_role(name: str) -> str:
     The migration made it once, but a transactional test (the worker and browser
     tests) ends by flushing every table, groups included, and with --reuse-db
     the next session starts from that flushed database."""
-    group, created = Group.objects.get_or_create(name=name)
-    if created:
+    group, _ = Group.objects.get_or_create(name=name)
+    # A later migration may have made the group anew after a flush, with only
+    # what it grants: check the whole set, not only that the group exists.
+    if group.permissions.count() < len(set(ROLE_PERMISSIONS[name])):
         group.permissions.add(
             *(
                 Permission.objects.get(content_type__app_label=app_label, codename=codename)

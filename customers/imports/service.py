@@ -59,7 +59,7 @@ def _check_options(options: Mapping) -> dict:
     if unknown:
         raise ValidationError({"options": f"Unknown options: {', '.join(sorted(unknown))}."})
     delimiter = options.get("delimiter")
-    if delimiter is not None and (not isinstance(delimiter, str) or len(delimiter) != 1):
+    if delimiter not in (None, "") and (not isinstance(delimiter, str) or len(delimiter) != 1):
         raise ValidationError(
             {"delimiter": "The delimiter is one character, such as , ; | or a tab."}
         )
@@ -85,8 +85,10 @@ def import_job_create(
     mapping: Mapping | None = None,
     options: Mapping | None = None,
     actor=None,
+    draft: bool = False,
 ) -> ImportJob:
-    """Store the file and a pending job. Raises ValidationError for bad
+    """Store the file and a pending job (a draft, for the wizard, waits for
+    its mapping and import_job_start). Raises ValidationError for bad
     arguments; the file's content is judged when the job runs."""
     errors = {}
     if kind not in ImportKind.values:
@@ -105,6 +107,7 @@ def import_job_create(
         mapping=dict(mapping or {}),
         options=options,
         created_by=actor if actor is not None and actor.is_authenticated else None,
+        status=ImportStatus.DRAFT if draft else ImportStatus.PENDING,
     )
     if isinstance(file, Path):
         with file.open("rb") as handle:
@@ -116,9 +119,15 @@ def import_job_create(
 
 
 def import_job_start(*, job: ImportJob) -> None:
-    """Queue the job for a worker once the transaction that made it commits."""
+    """Queue the job for a worker once the transaction that made it commits
+    (a draft becomes pending first; queuing a job twice is harmless, as the
+    worker that finds it finished leaves it)."""
     from customers.tasks import import_run_task
 
+    ImportJob.objects.filter(pk=job.pk, status=ImportStatus.DRAFT).update(
+        status=ImportStatus.PENDING
+    )
+    job.refresh_from_db(fields=["status"])
     transaction.on_commit(lambda: import_run_task.delay(job.pk))
 
 
@@ -605,7 +614,9 @@ def import_preview(*, job: ImportJob, mapping: Mapping | None = None, limit: int
         encoding=job.options.get("encoding"),
         delimiter=job.options.get("delimiter"),
     )
-    mapping = dict(mapping or job.mapping or suggest_mapping(shape.header, job.kind))
+    if mapping is None:
+        mapping = job.mapping or suggest_mapping(shape.header, job.kind)
+    mapping = dict(mapping)
     problems = mapping_problems(mapping, shape.header, job.kind)
     rows = []
     if not problems:
@@ -636,8 +647,8 @@ def import_preview(*, job: ImportJob, mapping: Mapping | None = None, limit: int
 
 @transaction.atomic
 def import_job_set_mapping(*, job: ImportJob, mapping: Mapping) -> ImportJob:
-    """Change a pending job's mapping (the wizard's second step)."""
-    if job.status != ImportStatus.PENDING:
+    """Change a draft job's mapping (the wizard's second step)."""
+    if job.status != ImportStatus.DRAFT:
         raise ValidationError("The job has started; its mapping can no longer change.")
     if not isinstance(mapping, dict):
         raise ValidationError({"mapping": "The mapping is an object of field: column."})

@@ -13,7 +13,8 @@ class ImportKind(models.TextChoices):
 
 
 class ImportStatus(models.TextChoices):
-    PENDING = "pending", "Pending"  # stored, waiting for a worker
+    DRAFT = "draft", "Draft"  # uploaded in the wizard, columns being mapped; not queued
+    PENDING = "pending", "Pending"  # queued, waiting for a worker
     RUNNING = "running", "Running"  # a worker is on it (or died on it: run again to resume)
     SUCCEEDED = "succeeded", "Succeeded"  # every row read; bad rows are in the error report
     FAILED = "failed", "Failed"  # the file itself could not be read; nothing was written

@@ -26,23 +26,32 @@ def _permissions(apps, codes):
         yield Permission.objects.get(content_type__app_label=app_label, codename=codename)
 
 
-def grant(apps, schema_editor):
+def grant_roles(apps, grants):
+    """Give role groups permissions; later migrations that grant more use it."""
     for app_config in apps.get_app_configs():
         app_config.models_module = True
         create_permissions(app_config, apps=apps, verbosity=0)
         app_config.models_module = None
 
     Group = apps.get_model("auth", "Group")
-    for role, codes in GRANTS.items():
+    for role, codes in grants.items():
         group, _ = Group.objects.get_or_create(name=role)
         group.permissions.add(*_permissions(apps, codes))
 
 
-def revoke(apps, schema_editor):
+def revoke_roles(apps, grants):
     Group = apps.get_model("auth", "Group")
-    for role, codes in GRANTS.items():
+    for role, codes in grants.items():
         for group in Group.objects.filter(name=role):
             group.permissions.remove(*_permissions(apps, codes))
+
+
+def grant(apps, schema_editor):
+    grant_roles(apps, GRANTS)
+
+
+def revoke(apps, schema_editor):
+    revoke_roles(apps, GRANTS)
 
 
 class Migration(migrations.Migration):

@@ -31,7 +31,7 @@ from tests.customers.importfiles import (
     isolated_media,  # noqa: F401 (autouse fixture)
     job_state,
 )
-from tests.mis.test_celery_worker import _database_url
+from tests.workers import database_url
 
 ROOT = Path(__file__).resolve().parents[2]
 BATCH = 50
@@ -109,7 +109,7 @@ def test_a_killed_worker_leaves_whole_batches_and_a_rerun_ends_as_an_uninterrupt
         process = subprocess.Popen(
             [sys.executable, "manage.py", "run_import", str(job.public_id), "--batch-size", "50"],
             cwd=ROOT,
-            env={**os.environ, "DATABASE_URL": _database_url(), "DEBUG": "true"},
+            env={**os.environ, "DATABASE_URL": database_url(), "DEBUG": "true"},
             stdout=out,
             stderr=subprocess.STDOUT,
         )

@@ -563,7 +563,7 @@ EXPECTED_USERS = {
 
 
 @pytest.mark.django_db
-def test_demo_users_one_per_role(tmp_path, settings):
+def test_demo_users_one_per_role(tmp_path, settings, role_groups):
     settings.DEBUG = True
     settings.PASSWORD_HASHERS = FAST_HASHERS
     out, _ = seed(tmp_path, customers=10, no_users=False)
@@ -586,7 +586,7 @@ def test_demo_users_one_per_role(tmp_path, settings):
 
 
 @pytest.mark.django_db
-def test_demo_users_are_idempotent_and_repaired(tmp_path, settings):
+def test_demo_users_are_idempotent_and_repaired(tmp_path, settings, role_groups):
     settings.DEBUG = True
     settings.PASSWORD_HASHERS = FAST_HASHERS
     seed(tmp_path, customers=0, no_users=False)
@@ -617,7 +617,7 @@ def test_demo_users_are_refused_when_debug_is_off(tmp_path, settings):
 
 
 @pytest.mark.django_db
-def test_force_creates_demo_users_with_debug_off(tmp_path, settings):
+def test_force_creates_demo_users_with_debug_off(tmp_path, settings, role_groups):
     settings.DEBUG = False
     settings.PASSWORD_HASHERS = FAST_HASHERS
     seed(tmp_path, customers=5, no_users=False, force=True)

@@ -15,6 +15,7 @@ from tests.factories import PASSWORD, CustomerFactory, OrderFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
+# Every section of the navigation; those not built yet show a placeholder.
 SECTIONS = ["imports", "quality", "segments", "insight", "governance"]
 
 PAGES = [
