@@ -8,9 +8,11 @@ from insight.models import (
     BusinessCaseOption,
     BusinessCaseRisk,
     CollectionOption,
+    CollectionTask,
     Consultation,
     InformationRequirement,
     InformationSource,
+    Insight,
     InsightStrategy,
     Stakeholder,
     SuccessCriterion,
@@ -18,7 +20,7 @@ from insight.models import (
 )
 
 
-class InsightAdmin(admin.ModelAdmin):
+class CreatorAdmin(admin.ModelAdmin):
     """Records who created an object from admin in ``creator_field``."""
 
     creator_field = ""
@@ -29,7 +31,7 @@ class InsightAdmin(admin.ModelAdmin):
         super().save_model(request, obj, form, change)
 
 
-class ApprovalAdmin(InsightAdmin):
+class ApprovalAdmin(CreatorAdmin):
     """An admin whose approval actions show only to holders of
     ``approve_permission``; the services check it again."""
 
@@ -116,7 +118,7 @@ class StakeholderAdmin(admin.ModelAdmin):
 
 
 @admin.register(Consultation)
-class ConsultationAdmin(InsightAdmin):
+class ConsultationAdmin(CreatorAdmin):
     list_display = ("topic", "stakeholder", "held_on", "committed", "business_case", "strategy")
     list_filter = ("committed", "stakeholder__role")
     list_select_related = ("stakeholder", "business_case", "strategy")
@@ -240,7 +242,7 @@ class SuccessCriterionAdmin(admin.ModelAdmin):
 
 
 @admin.register(InformationRequirement)
-class InformationRequirementAdmin(InsightAdmin):
+class InformationRequirementAdmin(CreatorAdmin):
     list_display = ("statement", "need", "moscow", "marketing_objective", "strategy")
     list_filter = ("need", "moscow")
     list_select_related = ("strategy",)
@@ -267,3 +269,34 @@ class CollectionOptionAdmin(admin.ModelAdmin):
     list_select_related = ("requirement", "source")
     search_fields = ("requirement__statement", "source__name")
     raw_id_fields = ("requirement",)
+
+
+@admin.register(CollectionTask)
+class CollectionTaskAdmin(admin.ModelAdmin):
+    list_display = (
+        "title",
+        "strategy",
+        "owner",
+        "starts_on",
+        "due_on",
+        "status",
+        "budget_planned",
+        "budget_actual",
+    )
+    list_filter = ("status",)
+    list_select_related = ("strategy", "owner")
+    search_fields = ("title", "strategy__title")
+    raw_id_fields = ("strategy", "option", "owner")
+    date_hierarchy = "due_on"
+
+
+@admin.register(Insight)
+class InsightAdmin(CreatorAdmin):
+    creator_field = "owner"
+    list_display = ("__str__", "strategy", "confidence", "status", "owner", "created_at")
+    list_filter = ("status", "confidence")
+    list_select_related = ("strategy", "owner")
+    search_fields = ("finding", "recommended_action")
+    raw_id_fields = ("strategy",)
+    readonly_fields = ("public_id", "created_at", "updated_at")
+    exclude = ("owner",)

@@ -10,4 +10,7 @@ urlpatterns = [
     path("options/", views.options, name="options"),
     path("strategies/<uuid:public_id>/", views.strategy_detail, name="strategy"),
     path("strategies/<uuid:public_id>/move/", views.strategy_move, name="strategy-move"),
+    path("strategies/<uuid:public_id>/plan/", views.strategy_plan, name="plan"),
+    path("insights/", views.insight_list, name="insights"),
+    path("insights/<uuid:public_id>/evidence/", views.insight_evidence, name="insight-evidence"),
 ]

@@ -4,18 +4,25 @@ go through insight.services (admin, API and the forms here)."""
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
 from insight import selectors, services
 from insight.admin_actions import refusal_text
 from insight.models import (
     BusinessCase,
+    Confidence,
     InformationRequirement,
+    Insight,
+    InsightStatus,
     InsightStrategy,
     Need,
     StrategyStatus,
 )
+from insight.plan import WIDTH, plan_overview
+from mis.pagination import keyset_page
 
 
 @require_GET
@@ -104,3 +111,53 @@ def strategy_move(request, public_id):
         strategy.refresh_from_db()
         messages.success(request, f"The strategy is now “{strategy.get_status_display()}”.")
     return redirect("insight:strategy", public_id=strategy.public_id)
+
+
+@require_GET
+@permission_required("insight.view_collectiontask", raise_exception=True)
+def strategy_plan(request, public_id):
+    strategy = get_object_or_404(InsightStrategy, public_id=public_id)
+    overview = plan_overview(strategy, today=timezone.localdate())
+    return render(
+        request,
+        "insight/plan.html",
+        {"strategy": strategy, "plan": overview, "width": WIDTH, "row_height": 28},
+    )
+
+
+@require_GET
+@permission_required("insight.view_insight", raise_exception=True)
+def insight_list(request):
+    queryset = Insight.objects.select_related("strategy", "owner")
+    status, confidence = request.GET.get("status"), request.GET.get("confidence")
+    if status in InsightStatus.values:
+        queryset = queryset.filter(status=status)
+    if confidence in Confidence.values:
+        queryset = queryset.filter(confidence=confidence)
+    page = keyset_page(request, queryset, page_size=50)
+    return render(
+        request,
+        "insight/insights.html",
+        {
+            "page": page,
+            "statuses": InsightStatus.choices,
+            "confidences": Confidence.choices,
+            "status": status or "",
+            "confidence": confidence or "",
+        },
+    )
+
+
+@require_GET
+@permission_required("insight.view_insight", raise_exception=True)
+def insight_evidence(request, public_id):
+    """The attached evidence file, to logged-in readers of insights only
+    (media files are never served publicly)."""
+    insight = get_object_or_404(Insight, public_id=public_id)
+    if not insight.evidence_file:
+        raise Http404("This insight has no attached file.")
+    return FileResponse(
+        insight.evidence_file.open("rb"),
+        as_attachment=True,
+        filename=insight.evidence_file.name.rsplit("/", 1)[-1],
+    )

@@ -7,6 +7,13 @@ from insight.models.business import (
     Level,
 )
 from insight.models.events import Transition
+from insight.models.plan import (
+    CollectionTask,
+    Confidence,
+    Insight,
+    InsightStatus,
+    TaskStatus,
+)
 from insight.models.requirements import (
     CollectionMethod,
     CollectionOption,
@@ -27,6 +34,11 @@ from insight.models.strategy import (
 )
 
 __all__ = [
+    "CollectionTask",
+    "Confidence",
+    "Insight",
+    "InsightStatus",
+    "TaskStatus",
     "Comparator",
     "InsightStrategy",
     "StrategyStatus",

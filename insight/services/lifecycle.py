@@ -27,11 +27,15 @@ def require_status(subject: models.Model, allowed: Iterable[str], doing: str) ->
         wanted = " or ".join(f"“{labels[s]}”" for s in allowed)
         raise ValidationError(
             {
-                "status": f"Only a {subject._meta.verbose_name} in {wanted} can {doing}; "
+                "status": f"Only {_article(subject._meta.verbose_name)} in {wanted} can {doing}; "
                 f"this one is “{subject.get_status_display()}”."
             },
             code="wrong_status",
         )
+
+
+def _article(noun: str) -> str:
+    return f"{'an' if noun[:1].lower() in 'aeiou' else 'a'} {noun}"
 
 
 def refuse(field: str, message: str, code: str) -> None:

@@ -63,6 +63,12 @@ def strategy_approval_missing(strategy: InsightStrategy) -> list[str]:
     return missing
 
 
+def _needs_plan(strategy: InsightStrategy) -> list[str]:
+    if not strategy.tasks.exists():
+        return ["a collection plan with at least one task"]
+    return []
+
+
 def _needs_requirement(strategy: InsightStrategy) -> list[str]:
     if not strategy.requirements.exists():
         return ["at least one information requirement to consult on"]
@@ -96,7 +102,13 @@ MOVES = {
         checks=lambda strategy, actor: strategy_approval_missing(strategy),
         not_own=True,
     ),
-    S.IMPLEMENTING: Move(S.IMPLEMENTING, (S.APPROVED,), CHANGE_PERMISSION, "start implementation"),
+    S.IMPLEMENTING: Move(
+        S.IMPLEMENTING,
+        (S.APPROVED,),
+        CHANGE_PERMISSION,
+        "start implementation",
+        checks=lambda strategy, actor: _needs_plan(strategy),
+    ),
     S.EVALUATING: Move(
         S.EVALUATING, (S.IMPLEMENTING, S.MAINTAINED), CHANGE_PERMISSION, "be evaluated"
     ),

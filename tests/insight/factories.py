@@ -142,3 +142,20 @@ def ready_for_approval(owner=None):
     InsightStrategy.objects.filter(pk=made.pk).update(status=StrategyStatus.IN_CONSULTATION)
     made.refresh_from_db()
     return made
+
+
+def task(strategy, **overrides):
+    from insight.models import CollectionTask
+
+    data = {
+        "title": "Add an email field to the till",
+        "owner": strategy.owner,
+        "starts_on": dt.date(2026, 1, 1),
+        "due_on": dt.date(2026, 1, 31),
+        "budget_planned": Decimal("1000"),
+        **overrides,
+    }
+    instance = CollectionTask(strategy=strategy, **data)
+    instance.full_clean()
+    instance.save()
+    return instance

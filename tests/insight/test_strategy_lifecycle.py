@@ -19,6 +19,7 @@ from tests.insight.factories import (
     requirement,
     sign_off,
     strategy,
+    task,
 )
 
 pytestmark = pytest.mark.django_db
@@ -163,6 +164,7 @@ class TestApproval:
 class TestLaterMoves:
     def test_an_approved_strategy_starts_implementation(self, marketing_user):
         made = at_status(strategy(), S.APPROVED)
+        task(made)
 
         services.strategy_start_implementation(strategy=made, actor=marketing_user)
 
