@@ -64,6 +64,9 @@ BUYING_PATTERN_COLUMNS = (
     "avg_order_value",
     "order_currency",
 )
+# From the customer's CustomerMetrics row, as of the last metrics refresh
+# (metrics_as_of); empty for a customer added since.
+METRICS_COLUMNS = ("recency_days", "rfm_r", "rfm_f", "rfm_m", "rfm_segment", "metrics_as_of")
 ATTRIBUTE_PREFIX = "attributes."
 MULTI_VALUE_SEPARATOR = ";"
 
@@ -83,6 +86,7 @@ def export_columns() -> list[str]:
         *RECORD_COLUMNS,
         *(ATTRIBUTE_PREFIX + name for name in attributes),
         *BUYING_PATTERN_COLUMNS,
+        *METRICS_COLUMNS,
     ]
 
 
@@ -232,6 +236,12 @@ def _getter(column: str) -> Getter:
         return lambda customer, patterns: _text((customer.attributes or {}).get(name))
     if column in BUYING_PATTERN_COLUMNS:
         return lambda customer, patterns: patterns.get(customer.pk, NO_ORDERS)[column]
+    if column in METRICS_COLUMNS:
+        name = "as_of" if column == "metrics_as_of" else column
+        # The joined row (select_related): no query per customer.
+        return lambda customer, patterns: _text(
+            getattr(getattr(customer, "metrics", None), name, None)
+        )
     return lambda customer, patterns: _text(getattr(customer, column))
 
 
@@ -251,6 +261,8 @@ def customer_export_chunks(
     with_orders = any(column in BUYING_PATTERN_COLUMNS for column in fields)
     # Big columns no export cell uses stay in the database.
     queryset = queryset.prefetch_related(None).defer("field_sources", "search_text")
+    if any(column in METRICS_COLUMNS for column in fields):
+        queryset = queryset.select_related("metrics")
     if with_interests:
         queryset = queryset.prefetch_related(
             Prefetch("interests", queryset=Interest.objects.order_by("name"))

@@ -155,6 +155,7 @@ def customer_detail(request, public_id):
         "orders": selectors.customer_orders(customer),
         "history": _history(customer, request.user),
         "history_limit": HISTORY_LIMIT,
+        "reporting_currency": settings.REPORTING_CURRENCY,
     }
     return render(request, "customers/detail.html", context)
 

@@ -1,10 +1,13 @@
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from customers.analytics.metrics import METRIC_COLUMNS
 from customers.masking import masked_fields_for
 from customers.models import (
     AttributeDefinition,
     Customer,
     CustomerKind,
+    CustomerMetrics,
     IncomeBand,
     LifecycleStage,
     Lifestyle,
@@ -16,6 +19,15 @@ from customers.models import (
 from mis.api.serializers import StrictInputSerializer
 
 
+class BuyingPatternSerializer(serializers.ModelSerializer):
+    """A customer's derived buying pattern (read-only; refreshed nightly)."""
+
+    class Meta:
+        model = CustomerMetrics
+        fields = list(METRIC_COLUMNS)
+        read_only_fields = fields
+
+
 class CustomerOutputSerializer(serializers.ModelSerializer):
     id = serializers.UUIDField(source="public_id", read_only=True)
     url = serializers.HyperlinkedIdentityField(
@@ -23,6 +35,9 @@ class CustomerOutputSerializer(serializers.ModelSerializer):
     )
     country = serializers.CharField(source="country.code", allow_null=True)
     interests = serializers.SerializerMethodField()
+    buying_pattern = serializers.SerializerMethodField(
+        help_text="Derived from the orders by the nightly metrics refresh; null until it ran."
+    )
     masked_fields = serializers.SerializerMethodField(
         help_text="Sensitive fields returned as null because the caller may not see them."
     )
@@ -60,6 +75,7 @@ class CustomerOutputSerializer(serializers.ModelSerializer):
             "created_at",
             "updated_at",
             "archived_at",
+            "buying_pattern",
             "masked_fields",
         ]
         read_only_fields = fields
@@ -67,6 +83,12 @@ class CustomerOutputSerializer(serializers.ModelSerializer):
     def get_interests(self, customer) -> list[str]:
         # Reads the prefetched set: no query per customer.
         return sorted(interest.name for interest in customer.interests.all())
+
+    @extend_schema_field(BuyingPatternSerializer(allow_null=True))
+    def get_buying_pattern(self, customer) -> dict | None:
+        # Read through the list query's join: no query per customer.
+        metrics = getattr(customer, "metrics", None)
+        return None if metrics is None else BuyingPatternSerializer(metrics).data
 
     def get_masked_fields(self, customer) -> list[str]:
         return list(self._masked())

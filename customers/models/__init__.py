@@ -12,8 +12,10 @@ from customers.models.customer import (
 )
 from customers.models.exports import CustomerExport, ExportFormat, ExportStatus, ExportVia
 from customers.models.imports import ImportJob, ImportKind, ImportRowError, ImportStatus
+from customers.models.metrics import CustomerMetrics, RfmSegment
 from customers.models.orders import Order, OrderChannel, OrderLine
 from customers.models.quality import QualityIssue, QualityIssueStatus
+from customers.models.segments import Segment, SegmentVersion
 
 __all__ = [
     "DATA_COMPONENTS",
@@ -23,6 +25,7 @@ __all__ = [
     "Customer",
     "CustomerExport",
     "CustomerKind",
+    "CustomerMetrics",
     "ExportFormat",
     "ExportStatus",
     "ExportVia",
@@ -39,5 +42,8 @@ __all__ = [
     "OrderLine",
     "QualityIssue",
     "QualityIssueStatus",
+    "RfmSegment",
+    "Segment",
+    "SegmentVersion",
     "ValuesOrientation",
 ]

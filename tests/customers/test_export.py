@@ -51,6 +51,12 @@ EVERY_COLUMN = [
     "last_order_at",
     "avg_order_value",
     "order_currency",
+    "recency_days",
+    "rfm_r",
+    "rfm_f",
+    "rfm_m",
+    "rfm_segment",
+    "metrics_as_of",
 ]
 
 
@@ -151,6 +157,13 @@ def test_the_command_writes_every_column_of_every_active_customer_to_csv(tmp_pat
         "last_order_at": "",
         "avg_order_value": "",
         "order_currency": "",
+        # No metrics refresh has run yet.
+        "recency_days": "",
+        "rfm_r": "",
+        "rfm_f": "",
+        "rfm_m": "",
+        "rfm_segment": "",
+        "metrics_as_of": "",
     }
 
 
@@ -462,9 +475,9 @@ def test_the_command_reads_in_chunks_of_the_configured_size(
     settings.CUSTOMER_EXPORT_CHUNK_SIZE = 5
     CustomerFactory.create_batch(customers, interests=["chess"])
     chunks = customers // 5 + 1
-    # Besides three per chunk: the attribute definitions, and the record
-    # written at the start and at the end.
-    with django_assert_max_num_queries(3 * chunks + 3):
+    # Besides three per chunk: the attribute definitions, the record written
+    # at the start and at the end, and the access-log entry.
+    with django_assert_max_num_queries(3 * chunks + 4):
         rows = read_csv(export(tmp_path))
 
     assert len(rows) == customers + 1

@@ -1,0 +1,57 @@
+"""Reads for segments: the live count, members, saved segments."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+from django.db import connection
+from django.db.models import QuerySet
+
+from customers.models import Customer, Segment
+from customers.segments.compiler import segment_queryset
+
+# Counting stops here: beyond it an exact figure costs a scan of most of the
+# table on every edit, and "more than 100,000" is what a person needs to know
+# while building. The planner's estimate is given beside it.
+COUNT_CAP = 100_000
+
+
+@dataclass(frozen=True)
+class LiveCount:
+    value: int  # exact when not capped, else COUNT_CAP
+    capped: bool
+    estimate: int | None = None  # the planner's estimate when capped (PostgreSQL)
+
+
+def live_count(queryset: QuerySet[Customer], *, cap: int = COUNT_CAP) -> LiveCount:
+    """How many customers match, exact up to ``cap``."""
+    counted = queryset.order_by()[: cap + 1].count()
+    if counted <= cap:
+        return LiveCount(value=counted, capped=False)
+    return LiveCount(value=cap, capped=True, estimate=_planner_estimate(queryset))
+
+
+def _planner_estimate(queryset: QuerySet) -> int | None:
+    if connection.vendor != "postgresql":
+        return None
+    sql, params = queryset.order_by().values("pk").query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(f"EXPLAIN (FORMAT JSON) {sql}", params)
+        plan = cursor.fetchone()[0]
+    plan = json.loads(plan) if isinstance(plan, str) else plan
+    return int(plan[0]["Plan"]["Plan Rows"])
+
+
+def segment_members(segment: Segment) -> QuerySet[Customer]:
+    """The live customers a saved segment matches now. Its rules were checked
+    when it was saved, as the person who saved them."""
+    return segment_queryset(segment.rules)
+
+
+def segment_list() -> QuerySet[Segment]:
+    return Segment.objects.select_related("owner").order_by("name")
+
+
+def segment_get(public_id) -> Segment:
+    return Segment.objects.select_related("owner").get(public_id=public_id)

@@ -1,0 +1,13 @@
+from django.urls import path
+
+from customers.segments import views
+
+app_name = "segments"
+
+urlpatterns = [
+    path("", views.segment_list, name="list"),
+    path("new/", views.segment_create, name="create"),
+    path("builder/", views.segment_builder, name="builder"),
+    path("count/", views.segment_count, name="count"),
+    path("<uuid:public_id>/", views.segment_edit, name="edit"),
+]

@@ -1,0 +1,120 @@
+"""Segment pages: the list, the builder with its live count, saving, versions."""
+
+from __future__ import annotations
+
+import time
+
+from django.contrib import messages
+from django.contrib.auth.decorators import permission_required
+from django.core.exceptions import ValidationError
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from customers.models import Customer, Segment
+from customers.segments import builder, selectors, services
+from customers.segments.compiler import compile_rules, empty_rules
+
+VIEW = "customers.view_segment"
+
+
+def _count_context(rules: dict, user) -> dict:
+    """The live count of the rules being built, or what is wrong with them."""
+    try:
+        compiled = compile_rules(rules, user=user, allow_empty=True)
+    except ValidationError as exc:
+        return {"rule_errors": exc.message_dict.get("rules", exc.messages)}
+    started = time.perf_counter()
+    count = selectors.live_count(Customer.objects.active().filter(compiled.condition))
+    return {"count": count, "count_ms": round((time.perf_counter() - started) * 1000)}
+
+
+def _builder_page(request, *, segment: Segment | None, rules: dict, form: dict, errors=None):
+    context = {
+        "segment": segment,
+        "form": form,
+        "form_action": (
+            reverse("segments:edit", kwargs={"public_id": segment.public_id})
+            if segment
+            else reverse("segments:create")
+        ),
+        "errors": errors or {},
+        "versions": segment.versions.select_related("saved_by")[:20] if segment else [],
+        **builder.builder_context(rules, request.user),
+        **_count_context(rules, request.user),
+    }
+    return render(request, "segments/builder.html", context)
+
+
+def _save(request, segment: Segment | None):
+    rules = builder.rules_from_form(request.POST)
+    form = {
+        "name": request.POST.get("name", ""),
+        "description": request.POST.get("description", ""),
+    }
+    try:
+        if segment is None:
+            saved = services.segment_create(**form, rules=rules, actor=request.user)
+        else:
+            saved = services.segment_update(
+                segment=segment, **form, rules=rules, actor=request.user
+            )
+    except ValidationError as exc:
+        return _builder_page(
+            request, segment=segment, rules=rules, form=form, errors=exc.message_dict
+        )
+    messages.success(request, f"Segment “{saved.name}” saved (version {saved.version}).")
+    return redirect("segments:edit", public_id=saved.public_id)
+
+
+@require_GET
+@permission_required(VIEW, raise_exception=True)
+def segment_list(request):
+    return render(request, "segments/list.html", {"segments": selectors.segment_list()})
+
+
+@require_http_methods(["GET", "POST"])
+@permission_required([VIEW, "customers.add_segment"], raise_exception=True)
+def segment_create(request):
+    if request.method == "POST":
+        return _save(request, None)
+    return _builder_page(request, segment=None, rules=empty_rules(), form={})
+
+
+@require_http_methods(["GET", "POST"])
+@permission_required(VIEW, raise_exception=True)
+def segment_edit(request, public_id):
+    segment = get_object_or_404(Segment, public_id=public_id)
+    if request.method == "POST":
+        if not request.user.has_perm("customers.change_segment"):
+            messages.error(request, "You may look at segments but not change them.")
+            return redirect("segments:edit", public_id=segment.public_id)
+        return _save(request, segment)
+    form = {"name": segment.name, "description": segment.description}
+    return _builder_page(request, segment=segment, rules=segment.rules, form=form)
+
+
+@require_POST
+@permission_required(VIEW, raise_exception=True)
+def segment_builder(request):
+    """The builder redrawn after a change of structure (a rule or group added
+    or removed, a rule's type changed), with its count."""
+    rules = builder.apply_action(builder.rules_from_form(request.POST), request.POST.get("action"))
+    context = {
+        "form": {
+            "name": request.POST.get("name", ""),
+            "description": request.POST.get("description", ""),
+        },
+        "form_action": request.POST.get("form_action", ""),
+        **builder.builder_context(rules, request.user),
+        **_count_context(rules, request.user),
+    }
+    return render(request, "segments/_builder.html", context)
+
+
+@require_POST
+@permission_required(VIEW, raise_exception=True)
+def segment_count(request):
+    """Only the count, while a value is being typed."""
+    rules = builder.rules_from_form(request.POST)
+    return render(request, "segments/_count.html", _count_context(rules, request.user))
