@@ -43,6 +43,7 @@ from customers.models import (
     Interest,
     Order,
 )
+from customers.signals import personal_data_accessed
 from mis.csvfiles import safe_cell
 
 EXPORT_PERMISSION = "customers.export_customer"
@@ -327,6 +328,18 @@ def customer_export_finish(
     export.status = ExportStatus.FAILED if error else ExportStatus.FINISHED
     export.finished_at = timezone.now()
     export.save(update_fields=["row_count", "error", "status", "finished_at"])
+    # Announced once the count of rows that went out is known, stopped or not.
+    personal_data_accessed.send(
+        sender=CustomerExport,
+        user=export.actor,
+        action="export",
+        via=export.via,
+        customer_ids=[],
+        count=row_count,
+        request=None,
+        detail=f"export {export.public_id} ({export.file_format}, {len(export.fields)} columns)"
+        + (" stopped before the end" if error else ""),
+    )
     return export
 
 

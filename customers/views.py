@@ -11,6 +11,7 @@ from customers.filters import SENSITIVE_FILTERS, CustomerFilter
 from customers.forms import CustomerForm
 from customers.masking import MASK, can_view_sensitive, masked_fields_for
 from customers.models import DATA_COMPONENTS, Customer, ExportFormat, ExportVia
+from customers.signals import personal_data_accessed
 from mis.pagination import keyset_page, without_empty_params
 
 HISTORY_LIMIT = 50
@@ -147,6 +148,16 @@ def _history(customer: Customer, user) -> list[dict]:
 @permission_required("customers.view_customer", raise_exception=True)
 def customer_detail(request, public_id):
     customer = get_object_or_404(selectors.customer_list_queryset(), public_id=public_id)
+    personal_data_accessed.send(
+        sender=Customer,
+        user=request.user,
+        action="view",
+        via="page",
+        customer_ids=[customer.pk],
+        count=1,
+        request=request,
+        detail="customer page",
+    )
     masked = masked_fields_for(request.user)
     context = {
         "customer": customer,

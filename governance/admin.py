@@ -3,7 +3,7 @@ from django.contrib import admin
 from django.core.exceptions import ValidationError
 
 from governance import services
-from governance.models import AuditEvent, Consent, Purpose, SuppressionEntry
+from governance.models import AccessLog, AuditEvent, Consent, Purpose, SuppressionEntry
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -135,3 +135,15 @@ class AuditEventAdmin(ReadOnlyAdmin):
     search_fields = ("subject", "actor_name")
     date_hierarchy = "at"
     show_full_result_count = False
+
+
+@admin.register(AccessLog)
+class AccessLogAdmin(ReadOnlyAdmin):
+    """Who read personal data. Append-only: the database refuses changes too."""
+
+    list_display = ("at", "username", "action", "via", "record_count", "auth", "ip_address")
+    list_filter = ("action", "via", "auth")
+    search_fields = ("username", "detail", "ip_address")
+    date_hierarchy = "at"
+    show_full_result_count = False
+    readonly_fields = [field.name for field in AccessLog._meta.fields]

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.db import connection
-from django.db.models import OuterRef, QuerySet, Subquery
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models.functions import TruncDate
+from django.utils import timezone
 
 from customers.models import Customer
-from governance.models import Channel, Consent, Purpose
+from governance.models import AccessAction, AccessLog, Channel, Consent, Purpose
 
 
 def consent_latest_ids(events: QuerySet[Consent] | None = None) -> QuerySet:
@@ -67,3 +71,74 @@ def consent_state(customer: Customer) -> list[dict]:
                 }
             )
     return rows
+
+
+# Access monitoring ------------------------------------------------------------
+
+
+def _usage_rows(logs: QuerySet[AccessLog], *, threshold: int, group_by: tuple[str, ...]):
+    return (
+        logs.values(*group_by)
+        .annotate(
+            views=Count("pk", filter=Q(action__in=[AccessAction.VIEW, AccessAction.API_READ])),
+            lists=Count("pk", filter=Q(action=AccessAction.LIST)),
+            exports=Count("pk", filter=Q(action=AccessAction.EXPORT)),
+            records=Sum("record_count"),
+            bulk=Count("pk", filter=Q(record_count__gt=threshold)),
+        )
+        .order_by(*(f"-{name}" if name == "day" else name for name in group_by))
+    )
+
+
+def access_usage(*, since: dt.datetime, until: dt.datetime, threshold: int) -> list[dict]:
+    """Per day and user: record views, list reads, exports, records read and
+    reads above the bulk threshold. One grouped query over the ``at`` index."""
+    logs = AccessLog.objects.filter(at__gte=since, at__lt=until).annotate(day=TruncDate("at"))
+    return list(_usage_rows(logs, threshold=threshold, group_by=("day", "username")))
+
+
+def access_active_users(*, since: dt.datetime, until: dt.datetime) -> list[dict]:
+    """Per day: how many different users read personal data."""
+    return list(
+        AccessLog.objects.filter(at__gte=since, at__lt=until)
+        .exclude(username="")
+        .annotate(day=TruncDate("at"))
+        .values("day")
+        .annotate(users=Count("username", distinct=True))
+        .order_by("-day")
+    )
+
+
+def access_bulk(
+    *, since: dt.datetime, until: dt.datetime, threshold: int, limit: int = 100
+) -> QuerySet[AccessLog]:
+    """Reads of more records than the threshold: flagged for review."""
+    return AccessLog.objects.filter(
+        at__gte=since, at__lt=until, record_count__gt=threshold
+    ).order_by("-at")[:limit]
+
+
+def access_monthly_report(*, month: dt.date, threshold: int) -> list[dict]:
+    """One row per user for the calendar month that ``month`` falls in."""
+    since, until = month_bounds(month)
+    logs = AccessLog.objects.filter(at__gte=since, at__lt=until)
+    return list(_usage_rows(logs, threshold=threshold, group_by=("username",)))
+
+
+def month_bounds(month: dt.date) -> tuple[dt.datetime, dt.datetime]:
+    first = month.replace(day=1)
+    following = (first + dt.timedelta(days=32)).replace(day=1)
+    return (
+        timezone.make_aware(dt.datetime.combine(first, dt.time())),
+        timezone.make_aware(dt.datetime.combine(following, dt.time())),
+    )
+
+
+def access_log_about(customer_id: int) -> QuerySet[AccessLog]:
+    """Every read that touched this customer's record (through the GIN index
+    on PostgreSQL)."""
+    logs = AccessLog.objects.order_by("at", "id")
+    if connection.vendor == "postgresql":
+        return logs.filter(customer_ids__contains=[customer_id])
+    # SQLite has no JSON containment lookup: match the id as a list element.
+    return logs.filter(Q(customer_ids__regex=rf"[\[ ,]{customer_id}[,\]]"))

@@ -9,7 +9,15 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from customers.models import Customer
 from governance import selectors, services
 from governance.forms import ChoiceOfEvent, ConsentGrantForm
-from governance.models import AuditEvent, CaptureMethod, Consent, Purpose, SuppressionEntry
+from governance.models import (
+    AccessAction,
+    AccessVia,
+    AuditEvent,
+    CaptureMethod,
+    Consent,
+    Purpose,
+    SuppressionEntry,
+)
 
 HISTORY_LIMIT = 100
 
@@ -27,6 +35,7 @@ def home(request):
         "suppressed_total": SuppressionEntry.objects.count()
         if user.has_perm("governance.view_suppressionentry")
         else None,
+        "may_monitor": user.has_perm("governance.view_accesslog"),
         "events": list(AuditEvent.objects.select_related("actor")[:10])
         if user.has_perm("governance.view_auditevent")
         else None,
@@ -62,6 +71,14 @@ def customer_consents(request, public_id):
     one-click withdrawal for each, an objection, and a form to record a grant."""
     customer = get_object_or_404(Customer, public_id=public_id)
     if request.method == "GET":
+        services.access_log_record(
+            user=request.user,
+            action=AccessAction.VIEW,
+            via=AccessVia.PAGE,
+            customer_ids=[customer.pk],
+            request=request,
+            detail="consent page",
+        )
         return _consent_panel(request, customer)
     if not request.user.has_perm("governance.add_consent"):
         raise PermissionDenied

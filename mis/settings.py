@@ -294,3 +294,11 @@ ACCESS_BULK_THRESHOLD = env.int("ACCESS_BULK_THRESHOLD", default=500)
 ACCESS_LOG_MAX_IDS = env.int("ACCESS_LOG_MAX_IDS", default=1000)
 # Behind a proxy that sets X-Forwarded-For, log the client's address from it.
 ACCESS_LOG_TRUST_X_FORWARDED_FOR = _strict_bool("ACCESS_LOG_TRUST_X_FORWARDED_FOR", False)
+
+# Access monitoring: a read of more records than this at once is flagged for
+# review on the usage page; the access log keeps the ids of up to
+# ACCESS_LOG_MAX_IDS records per read (beyond that, the count only).
+ACCESS_BULK_THRESHOLD = env.int("ACCESS_BULK_THRESHOLD", default=500)
+ACCESS_LOG_MAX_IDS = env.int("ACCESS_LOG_MAX_IDS", default=1000)
+# Behind a proxy that sets X-Forwarded-For, log the client's address from it.
+ACCESS_LOG_TRUST_X_FORWARDED_FOR = _strict_bool("ACCESS_LOG_TRUST_X_FORWARDED_FOR", False)

@@ -17,7 +17,8 @@ from customers.api.serializers import (
     OrderOutputSerializer,
 )
 from customers.filters import CustomerFilter, OrderFilter
-from customers.models import AttributeDefinition, ExportFormat, ExportVia
+from customers.models import AttributeDefinition, Customer, ExportFormat, ExportVia
+from customers.signals import personal_data_accessed
 from mis.api.permissions import RoleModelPermissions
 
 
@@ -46,6 +47,22 @@ def _source(request, validated: dict) -> str:
     return validated.pop("source", None) or "api"
 
 
+def _announce_read(request, *, action: str, customers) -> None:
+    """One access-log entry per request, whatever the number of records."""
+    ids = [customer.pk for customer in customers]
+    if ids:
+        personal_data_accessed.send(
+            sender=Customer,
+            user=request.user,
+            action=action,
+            via="api",
+            customer_ids=ids,
+            count=len(ids),
+            request=request,
+            detail=request.get_full_path()[:500],
+        )
+
+
 @extend_schema_view(
     list=extend_schema(summary="List customers (filters, search, cursor pagination)"),
     retrieve=extend_schema(summary="Retrieve a customer"),
@@ -61,6 +78,16 @@ class CustomerViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
 
     def get_queryset(self):
         return selectors.customer_list_queryset()
+
+    def list(self, request, *args, **kwargs):
+        response = super().list(request, *args, **kwargs)
+        _announce_read(request, action="list", customers=getattr(self.paginator, "page", ()))
+        return response
+
+    def retrieve(self, request, *args, **kwargs):
+        customer = self.get_object()
+        _announce_read(request, action="api_read", customers=[customer])
+        return Response(self.get_serializer(customer).data)
 
     def filter_queryset(self, queryset):
         # List filters (archived records hidden by default) apply to the list

@@ -1,3 +1,4 @@
+from governance.models.access import AccessAction, AccessAuth, AccessLog, AccessVia
 from governance.models.audit import AuditEvent
 from governance.models.consent import (
     CaptureMethod,
@@ -10,6 +11,10 @@ from governance.models.consent import (
 from governance.models.suppression import SuppressionEntry, SuppressionKind, SuppressionReason
 
 __all__ = [
+    "AccessAction",
+    "AccessAuth",
+    "AccessLog",
+    "AccessVia",
     "AuditEvent",
     "CaptureMethod",
     "Channel",
