@@ -10,10 +10,13 @@ from insight.models import (
     CollectionOption,
     CollectionTask,
     Consultation,
+    Evaluation,
+    EvaluationResult,
     InformationRequirement,
     InformationSource,
     Insight,
     InsightStrategy,
+    ReviewTrigger,
     Stakeholder,
     SuccessCriterion,
     Transition,
@@ -300,3 +303,86 @@ class InsightAdmin(CreatorAdmin):
     raw_id_fields = ("strategy",)
     readonly_fields = ("public_id", "created_at", "updated_at")
     exclude = ("owner",)
+
+
+class RecordInline(admin.TabularInline):
+    """Rows written by services only: shown, never edited here."""
+
+    extra = 0
+    can_delete = False
+
+    def get_readonly_fields(self, request, obj=None):
+        return self.fields
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+
+class TriggerInline(RecordInline):
+    model = ReviewTrigger
+    fields = ("at", "kind", "reason", "actor")
+
+
+class ResultInline(RecordInline):
+    model = EvaluationResult
+    fields = ("criterion", "display", "met", "measured_on")
+
+
+@admin.register(Evaluation)
+class EvaluationAdmin(ApprovalAdmin):
+    """Evaluations open from triggers and are submitted from their page;
+    here a manager reads them and approves the recommendation."""
+
+    approve_permission = services.evaluation.APPROVE_PERMISSION
+    list_display = (
+        "strategy",
+        "kind",
+        "status",
+        "recommendation",
+        "opened_at",
+        "submitted_by",
+        "approved_by",
+    )
+    list_filter = ("status", "kind", "recommendation")
+    list_select_related = ("strategy", "submitted_by", "approved_by")
+    search_fields = ("strategy__title", "notes", "rationale")
+    date_hierarchy = "opened_at"
+    fields = (
+        "strategy",
+        "kind",
+        "status",
+        "notes",
+        "feedback_summary",
+        "recommendation",
+        "rationale",
+        "opened_by",
+        "submitted_by",
+        "submitted_at",
+        "approved_by",
+        "approved_at",
+    )
+    readonly_fields = (
+        "strategy",
+        "kind",
+        "status",
+        "recommendation",
+        "rationale",
+        "opened_by",
+        "submitted_by",
+        "submitted_at",
+        "approved_by",
+        "approved_at",
+    )
+    inlines = [TriggerInline, ResultInline]
+    actions = [
+        decision_action(
+            services.evaluation_approve,
+            name="approve_evaluations",
+            verb="Approve",
+            argument="evaluation",
+            permission="approve",
+        )
+    ]
+
+    def has_add_permission(self, request) -> bool:
+        return False  # reviews are opened by their triggers

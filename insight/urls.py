@@ -13,4 +13,11 @@ urlpatterns = [
     path("strategies/<uuid:public_id>/plan/", views.strategy_plan, name="plan"),
     path("insights/", views.insight_list, name="insights"),
     path("insights/<uuid:public_id>/evidence/", views.insight_evidence, name="insight-evidence"),
+    path(
+        "strategies/<uuid:public_id>/legal-review/",
+        views.strategy_legal_review,
+        name="strategy-legal-review",
+    ),
+    path("evaluations/<uuid:public_id>/", views.evaluation_detail, name="evaluation"),
+    path("evaluations/<uuid:public_id>/submit/", views.evaluation_submit, name="evaluation-submit"),
 ]

@@ -14,11 +14,13 @@ from insight.admin_actions import refusal_text
 from insight.models import (
     BusinessCase,
     Confidence,
+    Evaluation,
     InformationRequirement,
     Insight,
     InsightStatus,
     InsightStrategy,
     Need,
+    Recommendation,
     StrategyStatus,
 )
 from insight.plan import WIDTH, plan_overview
@@ -89,6 +91,8 @@ def strategy_detail(request, public_id):
         ),
         "history": selectors.transitions_of(strategy),
         "moves": services.strategy_moves_for(strategy, request.user),
+        "evaluations": strategy.evaluations.all()[:10],
+        "in_force": strategy.status in services.evaluation.IN_FORCE,
         "print": "print" in request.GET,
     }
     return render(request, "insight/strategy_detail.html", context)
@@ -161,3 +165,58 @@ def insight_evidence(request, public_id):
         as_attachment=True,
         filename=insight.evidence_file.name.rsplit("/", 1)[-1],
     )
+
+
+@require_GET
+@permission_required("insight.view_evaluation", raise_exception=True)
+def evaluation_detail(request, public_id):
+    evaluation = get_object_or_404(
+        Evaluation.objects.select_related("strategy", "submitted_by", "approved_by"),
+        public_id=public_id,
+    )
+    return render(
+        request,
+        "insight/evaluation.html",
+        {
+            "evaluation": evaluation,
+            "triggers": evaluation.triggers.select_related("actor"),
+            "results": evaluation.results.select_related("criterion"),
+            "recommendations": Recommendation.choices,
+            "history": selectors.transitions_of(evaluation),
+        },
+    )
+
+
+@require_POST
+@permission_required("insight.change_evaluation", raise_exception=True)
+def evaluation_submit(request, public_id):
+    evaluation = get_object_or_404(Evaluation, public_id=public_id)
+    try:
+        services.evaluation_submit(
+            evaluation=evaluation,
+            actor=request.user,
+            recommendation=request.POST.get("recommendation", ""),
+            rationale=request.POST.get("rationale", ""),
+            notes=request.POST.get("notes", ""),
+            feedback_summary=request.POST.get("feedback_summary", ""),
+        )
+    except (ValidationError, PermissionDenied) as error:
+        messages.error(request, refusal_text(error))
+    else:
+        messages.success(request, "Submitted: a manager approves it in admin.")
+    return redirect("insight:evaluation", public_id=evaluation.public_id)
+
+
+@require_POST
+@permission_required("insight.add_evaluation", raise_exception=True)
+def strategy_legal_review(request, public_id):
+    strategy = get_object_or_404(InsightStrategy, public_id=public_id)
+    try:
+        trigger = services.evaluation_request_for_legal_change(
+            strategy=strategy, actor=request.user, reason=request.POST.get("reason", "")
+        )
+    except (ValidationError, PermissionDenied) as error:
+        messages.error(request, refusal_text(error))
+        return redirect("insight:strategy", public_id=strategy.public_id)
+    messages.success(request, "The review is open with your reason recorded.")
+    return redirect("insight:evaluation", public_id=trigger.evaluation.public_id)

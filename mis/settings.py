@@ -202,6 +202,13 @@ CELERY_BEAT_SCHEDULE = {
         "task": "customers.tasks.metrics_refresh_task",
         "schedule": crontab(hour=1, minute=0),
     },
+    # Every day at 02:00, after the metrics snapshot: open the insight strategy
+    # reviews that are due, and those called for by a breached success
+    # criterion or a quality measure below its threshold.
+    "insight-review-sweep": {
+        "task": "insight.tasks.review_sweep_task",
+        "schedule": crontab(hour=2, minute=0),
+    },
 }
 
 # Figures that add money up (revenue, average order value) use the orders in

@@ -49,6 +49,7 @@ _LATER_GRANTS += [
         "0004_requirement_permissions",
         "0006_strategy_permissions",
         "0008_plan_permissions",
+        "0010_evaluation_permissions",
     )
 ]
 _LATER_GRANTS += [

@@ -6,6 +6,15 @@ from insight.models.business import (
     BusinessCaseStatus,
     Level,
 )
+from insight.models.evaluation import (
+    Evaluation,
+    EvaluationKind,
+    EvaluationResult,
+    EvaluationStatus,
+    Recommendation,
+    ReviewTrigger,
+    TriggerKind,
+)
 from insight.models.events import Transition
 from insight.models.plan import (
     CollectionTask,
@@ -34,6 +43,13 @@ from insight.models.strategy import (
 )
 
 __all__ = [
+    "Evaluation",
+    "EvaluationKind",
+    "EvaluationResult",
+    "EvaluationStatus",
+    "Recommendation",
+    "ReviewTrigger",
+    "TriggerKind",
     "CollectionTask",
     "Confidence",
     "Insight",

@@ -57,6 +57,17 @@ class InsightStrategy(models.Model):
         default=6, help_text="Scheduled reviews come this many months apart."
     )
     next_review_on = models.DateField(null=True, blank=True)
+    # The quality trigger: an unscheduled review opens when this measure of
+    # the registry falls below the threshold (no threshold, no trigger).
+    quality_metric = models.CharField(max_length=64, default="quality_score")
+    quality_params = models.JSONField(default=dict, blank=True)
+    quality_threshold = models.DecimalField(
+        max_digits=18,
+        decimal_places=4,
+        null=True,
+        blank=True,
+        help_text="Open an unscheduled review when the quality measure falls below this.",
+    )
     approved_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
@@ -97,6 +108,22 @@ class InsightStrategy(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+    def clean(self):
+        from mis import metrics
+
+        if self.quality_threshold is not None:
+            try:
+                self.quality_params = metrics.check_params(
+                    metrics.get(self.quality_metric), self.quality_params
+                )
+            except ValidationError as error:
+                raise ValidationError(
+                    {
+                        f"quality_{k}" if k != "metric" else "quality_metric": v
+                        for k, v in error.message_dict.items()
+                    }
+                ) from None
 
 
 class Comparator(models.TextChoices):

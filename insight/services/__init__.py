@@ -8,6 +8,14 @@ from insight.services.business import (
     business_case_reject,
     business_case_submit,
 )
+from insight.services.evaluation import (
+    evaluation_approve,
+    evaluation_measure,
+    evaluation_request_for_legal_change,
+    evaluation_submit,
+    review_sweep,
+    review_trigger_fire,
+)
 from insight.services.stakeholders import consultation_record
 from insight.services.strategy import (
     strategy_approval_missing,
@@ -26,6 +34,12 @@ __all__ = [
     "business_case_reject",
     "business_case_submit",
     "consultation_record",
+    "evaluation_approve",
+    "evaluation_measure",
+    "evaluation_request_for_legal_change",
+    "evaluation_submit",
+    "review_sweep",
+    "review_trigger_fire",
     "strategy_approval_missing",
     "strategy_approve",
     "strategy_moves_for",

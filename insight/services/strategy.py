@@ -84,6 +84,7 @@ class Move:
     reason_required: bool = False
     checks: Callable[[InsightStrategy, object], list[str]] | None = None
     not_own: bool = False  # the owner may not make this move on their own strategy
+    system_allowed: bool = False  # a scheduled task (actor None) may make it
 
 
 MOVES = {
@@ -110,7 +111,11 @@ MOVES = {
         checks=lambda strategy, actor: _needs_plan(strategy),
     ),
     S.EVALUATING: Move(
-        S.EVALUATING, (S.IMPLEMENTING, S.MAINTAINED), CHANGE_PERMISSION, "be evaluated"
+        S.EVALUATING,
+        (S.IMPLEMENTING, S.MAINTAINED),
+        CHANGE_PERMISSION,
+        "be evaluated",
+        system_allowed=True,
     ),
     S.MAINTAINED: Move(
         S.MAINTAINED, (S.EVALUATING,), APPROVE_PERMISSION, "be maintained", reason_required=True
@@ -145,11 +150,16 @@ def _changes_on(strategy: InsightStrategy, to: str, actor) -> dict:
 
 
 def strategy_transition(
-    *, strategy: InsightStrategy, to: str, actor, reason: str = ""
+    *, strategy: InsightStrategy, to: str, actor, reason: str = "", by_trigger: bool = False
 ) -> InsightStrategy:
     """Move the strategy to ``to``. Raises PermissionDenied (who may not) or
     ValidationError (wrong state, something missing, no reason given);
-    nothing changes on either."""
+    nothing changes on either.
+
+    ``by_trigger``: the move follows from a review trigger whose own service
+    checked who may fire it (the data protection lead may report a legal
+    change without the right to edit strategies); only moves that a scheduled
+    task may make (``system_allowed``) accept it."""
     try:
         move = MOVES[to]
     except KeyError:
@@ -157,7 +167,8 @@ def strategy_transition(
     with transaction.atomic():
         strategy = locked(strategy)
         label = dict(S.choices)[to].lower()
-        require_permission(actor, move.permission, f"move a strategy to “{label}”")
+        if not ((actor is None or by_trigger) and move.system_allowed):
+            require_permission(actor, move.permission, f"move a strategy to “{label}”")
         if move.not_own and actor.pk == strategy.owner_id:
             refuse("owner", "Nobody may approve their own strategy.", "own_strategy")
         require_status(strategy, move.sources, move.doing)

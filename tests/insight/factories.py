@@ -159,3 +159,16 @@ def task(strategy, **overrides):
     instance.full_clean()
     instance.save()
     return instance
+
+
+def in_force(made, status="implementing"):
+    """The strategy as if approved and under way."""
+    from django.utils import timezone
+
+    from insight.models import InsightStrategy
+
+    InsightStrategy.objects.filter(pk=made.pk).update(
+        status=status, approved_by=made.owner, approved_at=timezone.now()
+    )
+    made.refresh_from_db()
+    return made

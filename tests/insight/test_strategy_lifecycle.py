@@ -178,24 +178,30 @@ class TestLaterMoves:
         )
 
     @pytest.mark.parametrize("start", [S.IMPLEMENTING, S.MAINTAINED])
-    def test_an_implemented_or_maintained_strategy_goes_to_evaluation(self, marketing_user, start):
+    def test_evaluation_starts_only_with_an_open_review(self, marketing_user, start):
         made = at_status(strategy(), start)
 
-        services.strategy_transition(strategy=made, to=S.EVALUATING, actor=marketing_user)
+        assert "an open evaluation" in refusal(
+            services.strategy_transition, strategy=made, to=S.EVALUATING, actor=marketing_user
+        )
+        services.review_trigger_fire(strategy=made, kind="scheduled", reason="due")
 
         assert status_of(made) == S.EVALUATING
 
     @pytest.mark.parametrize("outcome", [S.MAINTAINED, S.MODIFIED])
-    def test_a_manager_concludes_an_evaluation_with_a_reason(self, manager, outcome):
+    def test_concluding_needs_a_reason_and_an_approved_evaluation(self, manager, outcome):
         made = at_status(strategy(), S.EVALUATING)
 
-        refused = refusal(services.strategy_transition, strategy=made, to=outcome, actor=manager)
-        services.strategy_transition(
-            strategy=made, to=outcome, actor=manager, reason="criteria met"
+        without_reason = refusal(
+            services.strategy_transition, strategy=made, to=outcome, actor=manager
+        )
+        without_evaluation = refusal(
+            services.strategy_transition, strategy=made, to=outcome, actor=manager, reason="ok"
         )
 
-        assert refused.startswith("Say why the strategy is")
-        assert status_of(made) == outcome
+        assert without_reason.startswith("Say why the strategy is")
+        assert "an approved evaluation that recommends to" in without_evaluation
+        assert status_of(made) == S.EVALUATING
 
     def test_marketing_staff_cannot_conclude_an_evaluation(self, marketing_user):
         made = at_status(strategy(), S.EVALUATING)
@@ -204,14 +210,6 @@ class TestLaterMoves:
             services.strategy_transition(
                 strategy=made, to=S.MAINTAINED, actor=marketing_user, reason="fine"
             )
-
-    def test_maintaining_sets_the_next_scheduled_review(self, manager):
-        made = at_status(strategy(review_interval_months=3), S.EVALUATING)
-
-        services.strategy_transition(strategy=made, to=S.MAINTAINED, actor=manager, reason="ok")
-
-        made.refresh_from_db()
-        assert made.next_review_on == add_months(timezone.localdate(), 3)
 
     def test_any_strategy_but_a_retired_one_can_be_retired_with_a_reason(self, manager):
         made = strategy()
