@@ -58,7 +58,7 @@ _LATER_GRANTS += [
 ]
 _LATER_GRANTS += [
     importlib.import_module(f"customers.migrations.{name}").GRANTS
-    for name in ("0009_segment_permissions",)
+    for name in ("0009_segment_permissions", "0011_snapshot_permissions")
 ]
 ROLE_PERMISSIONS: dict[str, list[str]] = {
     role: [*codes, *(code for grants in _LATER_GRANTS for code in grants.get(role, ()))]

@@ -15,13 +15,20 @@ from customers.models.imports import ImportJob, ImportKind, ImportRowError, Impo
 from customers.models.metrics import CustomerMetrics, RfmSegment
 from customers.models.orders import Order, OrderChannel, OrderLine
 from customers.models.quality import QualityIssue, QualityIssueStatus
-from customers.models.segments import Segment, SegmentVersion
+from customers.models.segments import (
+    CampaignSnapshot,
+    CampaignSnapshotMember,
+    Segment,
+    SegmentVersion,
+)
 
 __all__ = [
     "DATA_COMPONENTS",
     "SENSITIVE_FIELDS",
     "AttributeDefinition",
     "AttributeType",
+    "CampaignSnapshot",
+    "CampaignSnapshotMember",
     "Customer",
     "CustomerExport",
     "CustomerKind",

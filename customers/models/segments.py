@@ -68,3 +68,69 @@ class SegmentVersion(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} v{self.number}"
+
+
+class CampaignSnapshot(models.Model):
+    """A segment's members frozen at a moment for a campaign, after the
+    contact-eligibility check for one purpose and channel. What was left out,
+    and why, is kept beside it; when no check could be applied (no governance
+    backend) ``consent_checked`` is false and nobody was left out."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    segment = models.ForeignKey(Segment, on_delete=models.PROTECT, related_name="snapshots")
+    segment_version = models.PositiveIntegerField()
+    rules = models.JSONField(help_text="The segment's rules when the snapshot was taken.")
+    purpose = models.CharField(max_length=64)
+    channel = models.CharField(max_length=32)
+    consent_checked = models.BooleanField(
+        help_text="False when no consent or suppression check could be applied."
+    )
+    matched_count = models.PositiveIntegerField(help_text="Segment members before the check.")
+    member_count = models.PositiveIntegerField(help_text="Members kept: may be contacted.")
+    excluded = models.JSONField(
+        default=dict, blank=True, help_text="Why members were left out: reason -> how many."
+    )
+    taken_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="campaign_snapshots",
+    )
+    taken_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-taken_at"]
+        indexes = [models.Index(fields=["segment", "-taken_at"], name="snapshot_segment_taken")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(member_count__lte=models.F("matched_count")),
+                name="snapshot_members_within_matches",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.segment} for {self.purpose}/{self.channel} at {self.taken_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def excluded_total(self) -> int:
+        return sum(self.excluded.values())
+
+
+class CampaignSnapshotMember(models.Model):
+    """One customer in a snapshot. Deleted with the customer (an erasure
+    reaches snapshots too)."""
+
+    snapshot = models.ForeignKey(CampaignSnapshot, on_delete=models.CASCADE, related_name="members")
+    customer = models.ForeignKey(
+        "customers.Customer", on_delete=models.CASCADE, related_name="campaign_snapshot_members"
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["snapshot", "customer"], name="snapshot_member_once"),
+        ]
+        indexes = [models.Index(fields=["customer"], name="snapshot_member_customer")]
+
+    def __str__(self) -> str:
+        return f"{self.customer_id} in {self.snapshot_id}"

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from django.db import connection
 from django.db.models import QuerySet
 
-from customers.models import Customer, Segment
+from customers.models import CampaignSnapshot, CampaignSnapshotMember, Customer, Segment
 from customers.segments.compiler import segment_queryset
 
 # Counting stops here: beyond it an exact figure costs a scan of most of the
@@ -55,3 +55,14 @@ def segment_list() -> QuerySet[Segment]:
 
 def segment_get(public_id) -> Segment:
     return Segment.objects.select_related("owner").get(public_id=public_id)
+
+
+def snapshot_customers(snapshot: CampaignSnapshot) -> QuerySet[Customer]:
+    """The customers frozen in a snapshot, for its export."""
+    return Customer.objects.filter(
+        pk__in=CampaignSnapshotMember.objects.filter(snapshot=snapshot).values("customer_id")
+    )
+
+
+def segment_snapshots(segment: Segment) -> QuerySet[CampaignSnapshot]:
+    return segment.snapshots.select_related("taken_by").order_by("-taken_at")

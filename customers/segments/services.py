@@ -1,13 +1,16 @@
-"""Writes for segments: save (create or change, each save a new version)."""
+"""Writes for segments: save (create or change, each save a new version) and
+take campaign snapshots."""
 
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models.functions import Lower
 
-from customers.models import Segment, SegmentVersion
+from customers import policy
+from customers.models import CampaignSnapshot, CampaignSnapshotMember, Segment, SegmentVersion
 from customers.segments.compiler import compile_rules
+from customers.segments.selectors import segment_members
 
 MAX_NAME = 120
 
@@ -71,3 +74,63 @@ def segment_update(*, segment: Segment, name: str, description: str = "", rules,
     segment.save(update_fields=["name", "description", "rules", "version", "updated_at"])
     _record_version(segment, actor)
     return segment
+
+
+def _clean_contact(*, purpose: str, channel: str) -> tuple[str, str]:
+    """The purpose and channel of a campaign: governance's codes when it is
+    there to check them, else any short text (recorded, not checked)."""
+    purpose, channel = (purpose or "").strip(), (channel or "").strip()
+    errors: dict[str, list[str]] = {}
+    known_purposes = dict(policy.purposes())
+    known_channels = dict(policy.channels())
+    for name, value, known, limit in (
+        ("purpose", purpose, known_purposes, 64),
+        ("channel", channel, known_channels, 32),
+    ):
+        if not value:
+            errors[name] = [f"Choose the {name} of the campaign."]
+        elif known and value not in known:
+            errors[name] = [f"“{value}” is not a known {name}. Known: {', '.join(sorted(known))}."]
+        elif len(value) > limit:
+            errors[name] = [f"A {name} has at most {limit} characters."]
+    if errors:
+        raise ValidationError(errors)
+    return purpose, channel
+
+
+@transaction.atomic
+def snapshot_take(*, segment: Segment, purpose: str, channel: str, actor) -> CampaignSnapshot:
+    """Freeze the segment's members now, keeping only those who may be
+    contacted for ``purpose`` on ``channel`` (customers.policy.eligible), and
+    record how many were left out and why, or that no check was applied.
+    Members are copied in one INSERT ... SELECT, whatever their number."""
+    purpose, channel = _clean_contact(purpose=purpose, channel=channel)
+    members = segment_members(segment)
+    matched = members.count()
+    result = policy.eligible(members, purpose=purpose, channel=channel)
+    snapshot = CampaignSnapshot.objects.create(
+        segment=segment,
+        segment_version=segment.version,
+        rules=segment.rules,
+        purpose=purpose,
+        channel=channel,
+        consent_checked=result.checked,
+        matched_count=matched,
+        member_count=0,
+        excluded=dict(result.excluded),
+        taken_by=actor,
+    )
+    sql, params = result.eligible.order_by().values("pk").query.sql_with_params()
+    table = CampaignSnapshotMember._meta.db_table
+    # The subquery selects one column, the customer's key, whatever it is named.
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (snapshot_id, customer_id) "
+            f"SELECT %s, eligible.* FROM ({sql}) AS eligible",
+            (snapshot.pk, *params),
+        )
+        snapshot.member_count = cursor.rowcount
+    # A customer added between the count and the copy is a member all the same.
+    snapshot.matched_count = max(matched, snapshot.member_count)
+    snapshot.save(update_fields=["member_count", "matched_count"])
+    return snapshot

@@ -10,4 +10,6 @@ urlpatterns = [
     path("builder/", views.segment_builder, name="builder"),
     path("count/", views.segment_count, name="count"),
     path("<uuid:public_id>/", views.segment_edit, name="edit"),
+    path("<uuid:public_id>/snapshots/", views.snapshot_take, name="snapshot"),
+    path("snapshots/<uuid:public_id>/export/", views.snapshot_export, name="snapshot_export"),
 ]

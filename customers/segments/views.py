@@ -11,8 +11,10 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from customers.models import Customer, Segment
+from customers import exports
+from customers.models import CampaignSnapshot, Customer, ExportVia, Segment
 from customers.segments import builder, selectors, services
+from customers.segments import exports as snapshot_exports
 from customers.segments.compiler import compile_rules, empty_rules
 
 VIEW = "customers.view_segment"
@@ -40,6 +42,7 @@ def _builder_page(request, *, segment: Segment | None, rules: dict, form: dict, 
         ),
         "errors": errors or {},
         "versions": segment.versions.select_related("saved_by")[:20] if segment else [],
+        "snapshots": selectors.segment_snapshots(segment)[:20] if segment else [],
         **builder.builder_context(rules, request.user),
         **_count_context(rules, request.user),
     }
@@ -118,3 +121,45 @@ def segment_count(request):
     """Only the count, while a value is being typed."""
     rules = builder.rules_from_form(request.POST)
     return render(request, "segments/_count.html", _count_context(rules, request.user))
+
+
+@require_POST
+@permission_required([VIEW, "customers.add_campaignsnapshot"], raise_exception=True)
+def snapshot_take(request, public_id):
+    segment = get_object_or_404(Segment, public_id=public_id)
+    try:
+        snapshot = services.snapshot_take(
+            segment=segment,
+            purpose=request.POST.get("purpose", ""),
+            channel=request.POST.get("channel", ""),
+            actor=request.user,
+        )
+    except ValidationError as exc:
+        for field, problems in exc.message_dict.items():
+            messages.error(request, f"{field}: {' '.join(problems)}")
+    else:
+        messages.success(
+            request,
+            f"Snapshot taken: {snapshot.member_count:,} of {snapshot.matched_count:,} members "
+            + (
+                "may be contacted."
+                if snapshot.consent_checked
+                else "kept; no consent check was applied (no governance backend)."
+            ),
+        )
+    return redirect("segments:edit", public_id=segment.public_id)
+
+
+@require_GET
+@permission_required(
+    [VIEW, "customers.view_campaignsnapshot", exports.EXPORT_PERMISSION], raise_exception=True
+)
+def snapshot_export(request, public_id):
+    """The snapshot's members as a CSV download, recorded like every export."""
+    snapshot = get_object_or_404(
+        CampaignSnapshot.objects.select_related("segment"), public_id=public_id
+    )
+    export = snapshot_exports.snapshot_export_start(
+        snapshot=snapshot, actor=request.user, via=ExportVia.PAGE
+    )
+    return snapshot_exports.snapshot_export_response(snapshot=snapshot, export=export)

@@ -6,7 +6,8 @@ from django.http import QueryDict
 
 from customers import exports, selectors
 from customers.filters import CustomerFilter
-from customers.models import ExportFormat, ExportVia
+from customers.models import ExportFormat, ExportVia, Segment
+from customers.segments import selectors as segment_selectors
 
 
 class Command(BaseCommand):
@@ -29,6 +30,11 @@ class Command(BaseCommand):
             help="Default: xlsx for a path ending in .xlsx, else csv.",
         )
         parser.add_argument(
+            "--segment",
+            help="Only the members of this saved segment now (its name, any case). For a "
+            "campaign, export a snapshot instead: it applies the consent check.",
+        )
+        parser.add_argument(
             "--filter",
             dest="filters",
             action="append",
@@ -41,7 +47,7 @@ class Command(BaseCommand):
             ),
         )
 
-    def handle(self, *args, path: Path, fields, file_format, filters, **options):
+    def handle(self, *args, path: Path, fields, file_format, filters, segment=None, **options):
         if not path.parent.is_dir():
             raise CommandError(f"There is no folder {path.parent} to write {path.name} into.")
         file_format = file_format or (
@@ -52,7 +58,12 @@ class Command(BaseCommand):
         except ValidationError as exc:
             raise CommandError(" ".join(exc.messages)) from None
         data = self._filter_data(filters)
-        customer_filter = CustomerFilter(data, queryset=selectors.customer_export_queryset())
+        base = (
+            segment_selectors.segment_members(self._segment(segment))
+            if segment
+            else selectors.customer_export_queryset()
+        )
+        customer_filter = CustomerFilter(data, queryset=base)
         if not customer_filter.is_valid():
             raise CommandError(
                 "; ".join(
@@ -68,7 +79,7 @@ class Command(BaseCommand):
             actor=None,
             via=ExportVia.COMMAND,
             fields=columns,
-            filters=exports.export_filters(data),
+            filters={**exports.export_filters(data), **({"segment": segment} if segment else {})},
             file_format=file_format,
             destination=str(path.resolve()),
         )
@@ -84,6 +95,13 @@ class Command(BaseCommand):
         self.stdout.write(
             f"Exported {export.row_count} customers to {path} (export {export.public_id})."
         )
+
+    def _segment(self, name: str) -> Segment:
+        segment = Segment.objects.filter(name__iexact=name.strip()).first()
+        if segment is None:
+            known = ", ".join(Segment.objects.values_list("name", flat=True)[:20]) or "none yet"
+            raise CommandError(f"There is no segment called “{name}”. Segments: {known}.")
+        return segment
 
     def _filter_data(self, filters: list[str]) -> QueryDict:
         data = QueryDict(mutable=True)
