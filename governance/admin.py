@@ -1,9 +1,19 @@
 from django import forms
-from django.contrib import admin
-from django.core.exceptions import ValidationError
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
 
 from governance import services
-from governance.models import AccessLog, AuditEvent, Consent, Purpose, SuppressionEntry
+from governance.models import (
+    AccessLog,
+    AuditEvent,
+    Consent,
+    Purpose,
+    RetentionPolicy,
+    RetentionRun,
+    SuppressionEntry,
+    Tombstone,
+)
+from governance.services import retention
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -147,3 +157,82 @@ class AccessLogAdmin(ReadOnlyAdmin):
     date_hierarchy = "at"
     show_full_result_count = False
     readonly_fields = [field.name for field in AccessLog._meta.fields]
+
+
+@admin.register(RetentionPolicy)
+class RetentionPolicyAdmin(admin.ModelAdmin):
+    list_display = (
+        "name",
+        "lifecycle_stage",
+        "inactivity_months",
+        "consent_condition",
+        "action",
+        "is_active",
+    )
+    list_filter = ("action", "lifecycle_stage", "consent_condition", "is_active")
+    search_fields = ("name",)
+    actions = ["prepare_dry_runs"]
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False  # runs point at it; deactivate it instead
+
+    @admin.action(description="Prepare a dry run for the selected policies")
+    def prepare_dry_runs(self, request, queryset):
+        for policy in queryset:
+            try:
+                run = retention.retention_run_prepare(policy=policy)
+            except ValidationError as exc:
+                self.message_user(request, " ".join(exc.messages), messages.ERROR)
+            else:
+                self.message_user(
+                    request, f"{policy}: {run.candidate_count} candidates, awaiting approval."
+                )
+
+
+@admin.register(RetentionRun)
+class RetentionRunAdmin(ReadOnlyAdmin):
+    """Dry runs await approval here. Approving queues the execution; nothing is
+    erased before."""
+
+    list_display = (
+        "prepared_at",
+        "policy",
+        "action",
+        "status",
+        "candidate_count",
+        "erased_count",
+        "skipped_count",
+        "approved_by",
+    )
+    list_filter = ("status", "action", "policy")
+    list_select_related = ("policy", "approved_by")
+    readonly_fields = [field.name for field in RetentionRun._meta.fields]
+    actions = ["approve_runs", "reject_runs"]
+
+    def has_approve_permission(self, request) -> bool:
+        return request.user.has_perm(retention.APPROVE_PERMISSION)
+
+    def _decide(self, request, queryset, decide, done: str) -> None:
+        for run in queryset:
+            try:
+                decide(run=run, actor=request.user)
+            except (ValidationError, PermissionDenied) as exc:
+                self.message_user(request, f"{run}: {' '.join(exc.args)}", messages.ERROR)
+            else:
+                self.message_user(request, f"{run.policy}: {done}.")
+
+    @admin.action(description="Approve the selected dry runs", permissions=["approve"])
+    def approve_runs(self, request, queryset):
+        self._decide(request, queryset, retention.retention_run_approve, "approved, queued")
+
+    @admin.action(description="Reject the selected dry runs", permissions=["approve"])
+    def reject_runs(self, request, queryset):
+        self._decide(request, queryset, retention.retention_run_reject, "rejected")
+
+
+@admin.register(Tombstone)
+class TombstoneAdmin(ReadOnlyAdmin):
+    list_display = ("erased_at", "reason", "action", "retention_run", "reference")
+    list_filter = ("reason", "action")
+    list_select_related = ("retention_run",)
+    date_hierarchy = "erased_at"

@@ -209,6 +209,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "insight.tasks.review_sweep_task",
         "schedule": crontab(hour=2, minute=0),
     },
+    # Every Monday at 03:00: a retention dry run for each active policy that
+    # has none awaiting approval; nothing is erased until one is approved.
+    "retention-prepare": {
+        "task": "governance.tasks.retention_prepare_task",
+        "schedule": crontab(hour=3, minute=0, day_of_week="mon"),
+    },
 }
 
 # Figures that add money up (revenue, average order value) use the orders in

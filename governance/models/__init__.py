@@ -8,9 +8,27 @@ from governance.models.consent import (
     LegalBasis,
     Purpose,
 )
+from governance.models.retention import (
+    ConsentCondition,
+    ErasureAction,
+    ErasureReason,
+    RetentionCandidate,
+    RetentionPolicy,
+    RetentionRun,
+    RunStatus,
+    Tombstone,
+)
 from governance.models.suppression import SuppressionEntry, SuppressionKind, SuppressionReason
 
 __all__ = [
+    "ConsentCondition",
+    "ErasureAction",
+    "ErasureReason",
+    "RetentionCandidate",
+    "RetentionPolicy",
+    "RetentionRun",
+    "RunStatus",
+    "Tombstone",
     "AccessAction",
     "AccessAuth",
     "AccessLog",

@@ -104,7 +104,7 @@ class ConsentQuerySet(models.QuerySet):
     def update(self, **kwargs):
         # Only erasure may touch a recorded event, and only to take personal
         # data out of it (governance.services.erasure).
-        if set(kwargs) - {"customer", "customer_id", "evidence"}:
+        if set(kwargs) - {"customer", "customer_id", "evidence", "tombstone", "tombstone_id"}:
             raise ValidationError("Consent events are append-only: record a new event instead.")
         return super().update(**kwargs)
 
@@ -119,7 +119,15 @@ class Consent(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="consents",
-        help_text="Empty once the person was erased.",
+        help_text="Empty once the person was erased (the tombstone says so).",
+    )
+    tombstone = models.ForeignKey(
+        "governance.Tombstone",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="consents",
+        help_text="The erased person this proof belonged to.",
     )
     purpose = models.ForeignKey(Purpose, on_delete=models.PROTECT, related_name="consents")
     channel = models.CharField(max_length=16, choices=Channel.choices)
