@@ -20,4 +20,8 @@ urlpatterns = [
     ),
     path("evaluations/<uuid:public_id>/", views.evaluation_detail, name="evaluation"),
     path("evaluations/<uuid:public_id>/submit/", views.evaluation_submit, name="evaluation-submit"),
+    path("feedback/", views.feedback, name="feedback"),
+    path("problems/", views.problem_list, name="problems"),
+    path("problems/report/", views.problem_report, name="problem-report"),
+    path("effectiveness/", views.effectiveness_page, name="effectiveness"),
 ]

@@ -50,6 +50,7 @@ _LATER_GRANTS += [
         "0006_strategy_permissions",
         "0008_plan_permissions",
         "0010_evaluation_permissions",
+        "0012_feedback_permissions",
     )
 ]
 _LATER_GRANTS += [

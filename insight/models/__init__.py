@@ -16,6 +16,14 @@ from insight.models.evaluation import (
     TriggerKind,
 )
 from insight.models.events import Transition
+from insight.models.feedback import (
+    SERIOUS,
+    Feedback,
+    FeedbackSource,
+    Problem,
+    ProblemStatus,
+    Severity,
+)
 from insight.models.plan import (
     CollectionTask,
     Confidence,
@@ -43,6 +51,12 @@ from insight.models.strategy import (
 )
 
 __all__ = [
+    "SERIOUS",
+    "Feedback",
+    "FeedbackSource",
+    "Problem",
+    "ProblemStatus",
+    "Severity",
     "Evaluation",
     "EvaluationKind",
     "EvaluationResult",

@@ -16,6 +16,13 @@ from insight.services.evaluation import (
     review_sweep,
     review_trigger_fire,
 )
+from insight.services.feedback import (
+    feedback_give,
+    feedback_record,
+    problem_report,
+    problem_resolve,
+    problem_triage,
+)
 from insight.services.stakeholders import consultation_record
 from insight.services.strategy import (
     strategy_approval_missing,
@@ -34,6 +41,11 @@ __all__ = [
     "business_case_reject",
     "business_case_submit",
     "consultation_record",
+    "feedback_give",
+    "feedback_record",
+    "problem_report",
+    "problem_resolve",
+    "problem_triage",
     "evaluation_approve",
     "evaluation_measure",
     "evaluation_request_for_legal_change",
