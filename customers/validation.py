@@ -137,10 +137,10 @@ def validate_postcode(value: str, country: str | None) -> None:
         )
 
 
-def validate_date_of_birth(value: date | None) -> None:
+def validate_date_of_birth(value: date | None, today: date | None = None) -> None:
     if value is None:
         return
-    today = timezone.localdate()
+    today = today or timezone.localdate()
     if value > today:
         raise ValidationError("Date of birth cannot be in the future.", code="future_date_of_birth")
     if today.year - value.year > MAX_AGE_YEARS:

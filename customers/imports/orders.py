@@ -20,6 +20,7 @@ from simple_history.utils import bulk_create_with_history
 from customers import validation
 from customers.imports.rows import CleanRow, parse_datetime
 from customers.models import Customer, Order, OrderChannel, OrderLine
+from mis.bulk import insert_with_history
 
 REQUIRED = ("order_id", "customer_external_id", "ordered_at", "amount", "channel", "category")
 
@@ -175,9 +176,7 @@ class OrderWriter:
         if replaced:
             OrderLine.objects.filter(order__in=replaced).delete()
         if new_orders:
-            bulk_create_with_history(
-                new_orders, Order, default_user=self.actor, default_change_reason=self.reason
-            )
+            insert_with_history(new_orders, Order, user=self.actor, reason=self.reason)
         for line in new_lines:
             line.order_id = line.order.pk
         if new_lines:

@@ -6,6 +6,8 @@ which case the row is rejected with the same messages."""
 
 from __future__ import annotations
 
+import functools
+import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 
@@ -66,12 +68,22 @@ class CleanRow:
     rejection: list[str] = field(default_factory=list)
 
 
+@functools.cache
 def _max_length(name: str) -> int:
     return Customer._meta.get_field(name).max_length
 
 
+_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
 def parse_date(raw: str, date_format: str | None = None) -> date:
     text = raw.strip()
+    if not date_format and _ISO_DATE.fullmatch(text):
+        # The common case, without strptime's cost (same result as %Y-%m-%d).
+        try:
+            return date.fromisoformat(text)
+        except ValueError:
+            pass
     for fmt in (date_format,) if date_format else DATE_FORMATS:
         try:
             return datetime.strptime(text, fmt).date()
@@ -81,23 +93,30 @@ def parse_date(raw: str, date_format: str | None = None) -> date:
     raise ValueError(f"“{raw}” is not a date ({shown}).")
 
 
-def parse_datetime(raw: str, date_format: str | None = None) -> datetime:
+def parse_datetime(raw: str, date_format: str | None = None, tz=None) -> datetime:
+    """A date and time; a naive one is in ``tz`` (default: the current time zone)."""
     text = raw.strip()
     try:
         value = datetime.fromisoformat(text)
     except ValueError:
         value = datetime.combine(parse_date(text, date_format), time.min)
     if timezone.is_naive(value):
-        value = timezone.make_aware(value)
+        value = timezone.make_aware(value, tz)
     return value
 
 
+@functools.cache
+def _choices_of(enum) -> dict[str, str]:
+    """Each choice by its value and by its label, lower case."""
+    found = {}
+    for value, label in reversed(enum.choices):  # the first choice wins a clash
+        found[str(label).lower()] = value
+        found[value] = value
+    return found
+
+
 def _choice(enum, raw: str) -> str | None:
-    text = raw.strip().lower()
-    for value, label in enum.choices:
-        if text in (value, label.lower()):
-            return value
-    return None
+    return _choices_of(enum).get(raw.strip().lower())
 
 
 class RowCleaner:
@@ -107,6 +126,9 @@ class RowCleaner:
         self.date_format = date_format
         self.strict = strict
         self.definitions = {d.name: d for d in AttributeDefinition.objects.filter(is_active=True)}
+        # Looked up once per import, not once per row.
+        self.today = timezone.localdate()
+        self.tz = timezone.get_current_timezone()
 
     def clean(self, raw: dict[str, str]) -> CleanRow:
         row = CleanRow()
@@ -235,6 +257,7 @@ class RowCleaner:
                         "implausible_date_of_birth",
                         validation.validate_date_of_birth,
                         dob,
+                        self.today,
                         raw=text["date_of_birth"],
                     )
                     row.values["date_of_birth"] = dob
@@ -261,7 +284,7 @@ class RowCleaner:
             if text["last_verified_at"]:
                 try:
                     row.values["last_verified_at"] = parse_datetime(
-                        text["last_verified_at"], self.date_format
+                        text["last_verified_at"], self.date_format, self.tz
                     )
                 except ValueError as exc:
                     self._flag(

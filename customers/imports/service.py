@@ -21,7 +21,6 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.db.models.functions import Upper
 from django.utils import timezone
-from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from customers.imports import readers
 from customers.imports.mapping import (
@@ -43,6 +42,7 @@ from customers.models import (
     Interest,
     QualityIssue,
 )
+from mis.bulk import insert_rows, insert_with_history, update_with_history
 
 IDENTITY_TARGETS = {"external_id", "email", "first_name", "last_name", "organisation"}
 OPTION_KEYS = {"encoding", "delimiter", "strict", "dry_run", "date_format"}
@@ -499,11 +499,8 @@ class _CustomerWriter:
                 counts.unchanged += 1
 
         if new:
-            created = bulk_create_with_history(
-                [c for _, c in new],
-                Customer,
-                default_user=self.actor,
-                default_change_reason=self.reason,
+            created = insert_with_history(
+                [c for _, c in new], Customer, user=self.actor, reason=self.reason
             )
             for (row, _), customer in zip(new, created, strict=True):
                 row.customer = customer
@@ -518,12 +515,12 @@ class _CustomerWriter:
             now_dt = timezone.now()
             for _, customer, _ in changed:
                 customer.updated_at = now_dt
-            bulk_update_with_history(
+            update_with_history(
                 [c for _, c, _ in changed],
                 Customer,
                 update_fields,
-                default_user=self.actor,
-                default_change_reason=self.reason,
+                user=self.actor,
+                reason=self.reason,
             )
             for row, customer, _ in changed:
                 row.customer = customer
@@ -531,7 +528,7 @@ class _CustomerWriter:
         for row in rows:
             if not hasattr(row, "customer"):
                 row.customer = existing[_key(row.clean.values)]
-        self._set_interests(interest_updates)
+        self._set_interests(interest_updates, [pk for pk in interest_updates if pk in interests_of])
         self._flag(rows)
 
     def _current_interests(self, pks: list[int]) -> dict[int, list[str]]:
@@ -543,20 +540,21 @@ class _CustomerWriter:
             current.setdefault(customer_id, []).append(name)
         return {pk: sorted(names) for pk, names in current.items()}
 
-    def _set_interests(self, updates: dict[int, list[str]]) -> None:
+    def _set_interests(self, updates: dict[int, list[str]], replaced: list[int]) -> None:
+        """Give customers their interests; ``replaced`` are the existing
+        customers whose interests are replaced (new ones have none yet)."""
         if not updates:
             return
         names = {name for names in updates.values() for name in names}
         Interest.objects.bulk_create([Interest(name=n) for n in names], ignore_conflicts=True)
         ids = dict(Interest.objects.filter(name__in=names).values_list("name", "pk"))
         through = Customer.interests.through
-        through.objects.filter(customer_id__in=list(updates)).delete()
-        through.objects.bulk_create(
-            [
-                through(customer_id=pk, interest_id=ids[name])
-                for pk, names in updates.items()
-                for name in names
-            ]
+        if replaced:
+            through.objects.filter(customer_id__in=replaced).delete()
+        insert_rows(
+            through,
+            ["customer_id", "interest_id"],
+            [(pk, ids[name]) for pk, names in updates.items() for name in names],
         )
 
     def _flag(self, rows: list[_Row]) -> None:
