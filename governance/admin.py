@@ -7,6 +7,7 @@ from governance.models import (
     AccessLog,
     AuditEvent,
     Consent,
+    DataSubjectRequest,
     Purpose,
     RetentionPolicy,
     RetentionRun,
@@ -236,3 +237,24 @@ class TombstoneAdmin(ReadOnlyAdmin):
     list_filter = ("reason", "action")
     list_select_related = ("retention_run",)
     date_hierarchy = "erased_at"
+
+
+@admin.register(DataSubjectRequest)
+class DataSubjectRequestAdmin(ReadOnlyAdmin):
+    """Requests are registered and handled on the Governance pages (through the
+    services); admin lists them for managers."""
+
+    list_display = (
+        "received_at",
+        "kind",
+        "status",
+        "identity_status",
+        "due_at",
+        "extended_due_at",
+        "fulfilled_at",
+        "handled_by",
+    )
+    list_filter = ("kind", "status", "identity_status")
+    list_select_related = ("handled_by",)
+    date_hierarchy = "received_at"
+    readonly_fields = [field.name for field in DataSubjectRequest._meta.fields]

@@ -6,11 +6,19 @@ import datetime as dt
 
 from django.db import connection
 from django.db.models import Count, OuterRef, Q, QuerySet, Subquery, Sum
-from django.db.models.functions import TruncDate
+from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 
 from customers.models import Customer
-from governance.models import AccessAction, AccessLog, Channel, Consent, Purpose
+from governance.models import (
+    AccessAction,
+    AccessLog,
+    Channel,
+    Consent,
+    DataSubjectRequest,
+    Purpose,
+    RequestStatus,
+)
 
 
 def consent_latest_ids(events: QuerySet[Consent] | None = None) -> QuerySet:
@@ -142,3 +150,17 @@ def access_log_about(customer_id: int) -> QuerySet[AccessLog]:
         return logs.filter(customer_ids__contains=[customer_id])
     # SQLite has no JSON containment lookup: match the id as a list element.
     return logs.filter(Q(customer_ids__regex=rf"[\[ ,]{customer_id}[,\]]"))
+
+
+# Data-subject requests ---------------------------------------------------------
+
+
+def dsr_overdue(*, at: dt.datetime | None = None) -> QuerySet:
+    """Open requests past their (possibly extended) due date."""
+    at = at or timezone.now()
+    return (
+        DataSubjectRequest.objects.filter(status=RequestStatus.OPEN)
+        .annotate(effective_due=Coalesce("extended_due_at", "due_at"))
+        .filter(effective_due__lt=at)
+        .order_by("effective_due")
+    )

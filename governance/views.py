@@ -36,6 +36,7 @@ def home(request):
         if user.has_perm("governance.view_suppressionentry")
         else None,
         "may_monitor": user.has_perm("governance.view_accesslog"),
+        "may_see_requests": user.has_perm("governance.view_datasubjectrequest"),
         "events": list(AuditEvent.objects.select_related("actor")[:10])
         if user.has_perm("governance.view_auditevent")
         else None,

@@ -55,7 +55,12 @@ _LATER_GRANTS += [
 ]
 _LATER_GRANTS += [
     importlib.import_module(f"governance.migrations.{name}").GRANTS
-    for name in ("0003_role_permissions", "0005_access_log", "0006_retention")
+    for name in (
+        "0003_role_permissions",
+        "0005_access_log",
+        "0006_retention",
+        "0007_data_subject_requests",
+    )
 ]
 _LATER_GRANTS += [
     importlib.import_module(f"customers.migrations.{name}").GRANTS

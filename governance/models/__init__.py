@@ -8,6 +8,14 @@ from governance.models.consent import (
     LegalBasis,
     Purpose,
 )
+from governance.models.requests import (
+    MAX_EXTENSION_DAYS,
+    RESPONSE_DAYS,
+    DataSubjectRequest,
+    IdentityStatus,
+    RequestKind,
+    RequestStatus,
+)
 from governance.models.retention import (
     ConsentCondition,
     ErasureAction,
@@ -21,6 +29,12 @@ from governance.models.retention import (
 from governance.models.suppression import SuppressionEntry, SuppressionKind, SuppressionReason
 
 __all__ = [
+    "MAX_EXTENSION_DAYS",
+    "RESPONSE_DAYS",
+    "DataSubjectRequest",
+    "IdentityStatus",
+    "RequestKind",
+    "RequestStatus",
     "ConsentCondition",
     "ErasureAction",
     "ErasureReason",

@@ -82,6 +82,19 @@ def test_a_recorded_consent_cannot_be_changed_or_deleted_in_admin(admin_client_)
     assert Consent.objects.get().status == "granted"
 
 
-@pytest.mark.parametrize("model", ["consent", "purpose", "suppressionentry", "auditevent"])
+@pytest.mark.parametrize(
+    "model",
+    [
+        "consent",
+        "purpose",
+        "suppressionentry",
+        "auditevent",
+        "accesslog",
+        "retentionpolicy",
+        "retentionrun",
+        "tombstone",
+        "datasubjectrequest",
+    ],
+)
 def test_every_governance_model_has_an_admin_list(admin_client_, model):
     assert admin_client_.get(reverse(f"admin:governance_{model}_changelist")).status_code == 200
