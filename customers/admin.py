@@ -143,3 +143,7 @@ class ImportJobAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None) -> bool:
         return False
+
+
+# Segments, snapshots and buying-pattern metrics.
+from customers.segments import admin as segments_admin  # noqa: E402, F401

@@ -6,6 +6,7 @@ SECTIONS = (
     ("imports", "Imports", "imports:list"),
     ("quality", "Quality", "section:quality"),
     ("segments", "Segments", "segments:list"),
+    ("analytics", "Analytics", "analytics:index"),
     ("insight", "Insight", "insight:index"),
     ("governance", "Governance", "governance:home"),
 )

@@ -19,6 +19,7 @@ urlpatterns = [
     path("accounts/", include("django.contrib.auth.urls")),
     path("customers/", include("customers.urls")),
     path("segments/", include("customers.segments.urls")),
+    path("analytics/", include("customers.analytics.urls")),
     path("insight/", include("insight.urls")),
     path("imports/", include("customers.imports.urls")),
     path("governance/", include("governance.urls")),

@@ -5,6 +5,7 @@ from django.http import Http404, JsonResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
+from customers.analytics.dashboard import key_figures
 from customers.models import Customer, LifecycleStage, Order
 
 # Sections whose pages come with later releases; the navigation already shows
@@ -28,6 +29,8 @@ def home(request):
         "customer_total": sum(by_stage.values()),
         "order_total": Order.objects.count(),
         "recent": Customer.objects.active().order_by("-created_at")[:8],
+        # From the daily snapshots, not measured on each visit.
+        "key_figures": key_figures(),
     }
     return render(request, "home.html", context)
 

@@ -20,6 +20,7 @@ from django.db.models import Count, Max, Min, Q, Sum
 from django.utils import timezone
 
 from customers.analytics import rfm
+from customers.analytics.aggregates import aggregates_refresh
 from customers.models import Customer, CustomerMetrics, Order
 
 UPSERT_BATCH = 2000
@@ -68,6 +69,9 @@ def metrics_refresh(*, as_of: dt.date | None = None) -> RefreshResult:
     else:
         customers = _refresh_portable(as_of)
     buyers = CustomerMetrics.objects.filter(order_count__gt=0).count()
+    # The analytics pages' figures, in the same transaction so that they
+    # always agree with the per-customer metrics.
+    aggregates_refresh(as_of=as_of)
     return RefreshResult(as_of=as_of, customers=customers, buyers=buyers)
 
 

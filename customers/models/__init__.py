@@ -1,3 +1,4 @@
+from customers.models.analytics import AnalyticsFigure, FigureKind
 from customers.models.attributes import AttributeDefinition, AttributeType
 from customers.models.customer import (
     DATA_COMPONENTS,
@@ -25,6 +26,7 @@ from customers.models.segments import (
 __all__ = [
     "DATA_COMPONENTS",
     "SENSITIVE_FIELDS",
+    "AnalyticsFigure",
     "AttributeDefinition",
     "AttributeType",
     "CampaignSnapshot",
@@ -36,6 +38,7 @@ __all__ = [
     "ExportFormat",
     "ExportStatus",
     "ExportVia",
+    "FigureKind",
     "ImportJob",
     "ImportKind",
     "ImportRowError",
