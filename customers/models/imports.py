@@ -46,6 +46,9 @@ class ImportJob(models.Model):
     flagged_count = models.PositiveIntegerField(
         default=0, help_text="Rows imported with a bad value kept raw and flagged."
     )
+    suppressed_count = models.PositiveIntegerField(
+        default=0, help_text="Rows not imported: their person is on the suppression list."
+    )
     unmapped_columns = models.JSONField(default=list, blank=True)
 
     created_by = models.ForeignKey(
@@ -75,6 +78,10 @@ class ImportJob(models.Model):
         if not self.total_rows:
             return 100 if self.status == ImportStatus.SUCCEEDED else 0
         return min(100, round(100 * self.processed_rows / self.total_rows))
+
+    @property
+    def has_error_report(self) -> bool:
+        return bool(self.rejected_count or self.suppressed_count)
 
     @property
     def is_finished(self) -> bool:
