@@ -258,6 +258,12 @@ SPECTACULAR_SETTINGS = {
         "ImportKindEnum": "customers.models.ImportKind",
         "ImportStatusEnum": "customers.models.ImportStatus",
         "ConsentStatusEnum": "governance.models.consent.ConsentStatus",
+        # "status" and "kind" of the insight strategy's records.
+        "StrategyStatusEnum": "insight.models.StrategyStatus",
+        "EvaluationStatusEnum": "insight.models.EvaluationStatus",
+        "InsightStatusEnum": "insight.models.InsightStatus",
+        "EvaluationKindEnum": "insight.models.EvaluationKind",
+        "TriggerKindEnum": "insight.models.TriggerKind",
     },
 }
 

@@ -5,6 +5,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 
@@ -54,7 +55,9 @@ class InsightStrategy(models.Model):
         max_length=16, choices=StrategyStatus.choices, default=StrategyStatus.DRAFT
     )
     review_interval_months = models.PositiveSmallIntegerField(
-        default=6, help_text="Scheduled reviews come this many months apart."
+        default=6,
+        validators=[MinValueValidator(1), MaxValueValidator(36)],
+        help_text="Scheduled reviews come this many months apart (1 to 36).",
     )
     next_review_on = models.DateField(null=True, blank=True)
     # The quality trigger: an unscheduled review opens when this measure of

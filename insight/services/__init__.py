@@ -25,13 +25,17 @@ from insight.services.feedback import (
 )
 from insight.services.stakeholders import consultation_record
 from insight.services.strategy import (
+    criterion_create,
+    criterion_update,
     strategy_approval_missing,
     strategy_approve,
+    strategy_create,
     strategy_moves_for,
     strategy_retire,
     strategy_start_consultation,
     strategy_start_implementation,
     strategy_transition,
+    strategy_update,
 )
 
 __all__ = [
@@ -41,6 +45,10 @@ __all__ = [
     "business_case_reject",
     "business_case_submit",
     "consultation_record",
+    "criterion_create",
+    "criterion_update",
+    "strategy_create",
+    "strategy_update",
     "feedback_give",
     "feedback_record",
     "problem_report",

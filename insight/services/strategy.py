@@ -22,6 +22,7 @@ from insight.models import (
     InsightStrategy,
     Need,
     StakeholderRole,
+    SuccessCriterion,
 )
 from insight.models import StrategyStatus as S
 from insight.services.lifecycle import (
@@ -32,6 +33,7 @@ from insight.services.lifecycle import (
     require_status,
     transition_record,
 )
+from insight.services.records import record_create, record_update
 
 CHANGE_PERMISSION = "insight.change_insightstrategy"
 APPROVE_PERMISSION = "insight.approve_insightstrategy"
@@ -217,3 +219,41 @@ def strategy_moves_for(strategy: InsightStrategy, actor) -> list[tuple[str, str]
         for to, move in MOVES.items()
         if strategy.status in move.sources and actor.has_perm(move.permission)
     ]
+
+
+# A strategy is written and changed while it is a draft, in consultation, or
+# being modified after an evaluation; once approved, what was agreed stays
+# as it was agreed until an evaluation says to modify it.
+EDITABLE = (S.DRAFT, S.IN_CONSULTATION, S.MODIFIED)
+
+
+def _require_editable(strategy: InsightStrategy) -> None:
+    if strategy.status not in EDITABLE:
+        refuse(
+            "strategy",
+            f"The strategy is “{strategy.get_status_display()}”: what was approved is changed "
+            "only after an evaluation recommends to modify it.",
+            "not_editable",
+        )
+
+
+def strategy_create(*, actor, data: dict) -> InsightStrategy:
+    return record_create(InsightStrategy, actor=actor, data=data, owner=actor)
+
+
+@transaction.atomic
+def strategy_update(*, strategy: InsightStrategy, actor, data: dict) -> InsightStrategy:
+    _require_editable(locked(strategy))
+    return record_update(strategy, actor=actor, data=data)
+
+
+@transaction.atomic
+def criterion_create(*, strategy: InsightStrategy, actor, data: dict) -> SuccessCriterion:
+    _require_editable(locked(strategy))
+    return record_create(SuccessCriterion, actor=actor, data=data, strategy=strategy)
+
+
+@transaction.atomic
+def criterion_update(*, criterion: SuccessCriterion, actor, data: dict) -> SuccessCriterion:
+    _require_editable(locked(criterion.strategy))
+    return record_update(criterion, actor=actor, data=data)

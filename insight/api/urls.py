@@ -1,0 +1,11 @@
+from rest_framework.routers import DefaultRouter
+
+from insight.api import views
+
+router = DefaultRouter()
+router.register("strategies", views.StrategyViewSet, basename="strategy")
+router.register("criteria", views.CriterionViewSet, basename="criterion")
+router.register("evaluations", views.EvaluationViewSet, basename="evaluation")
+router.register("insights", views.InsightViewSet, basename="insight")
+
+urlpatterns = router.urls
