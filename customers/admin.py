@@ -127,6 +127,7 @@ class ImportJobAdmin(admin.ModelAdmin):
         "created_count",
         "updated_count",
         "rejected_count",
+        "suppressed_count",
         "created_by",
         "created_at",
     )

@@ -78,6 +78,7 @@ class ImportJobSerializer(serializers.ModelSerializer):
             "updated_count",
             "unchanged_count",
             "rejected_count",
+            "suppressed_count",
             "flagged_count",
             "created_by",
             "created_at",
@@ -88,7 +89,7 @@ class ImportJobSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
     def get_error_report(self, job) -> str | None:
-        if not job.rejected_count:
+        if not job.has_error_report:
             return None
         return self.context["request"].build_absolute_uri(
             reverse("api:import-errors", kwargs={"public_id": job.public_id})

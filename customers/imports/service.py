@@ -22,6 +22,7 @@ from django.db.models import F, Q
 from django.db.models.functions import Upper
 from django.utils import timezone
 
+from customers import policy
 from customers.imports import readers
 from customers.imports.mapping import (
     apply_mapping,
@@ -44,6 +45,10 @@ from customers.models import (
 )
 from mis.bulk import insert_rows, insert_with_history, update_with_history
 
+SUPPRESSED_REASON = (
+    "Suppressed: the person with this email or phone objected to marketing or was erased, "
+    "so no record is made for them. The row's values are not kept in this report."
+)
 IDENTITY_TARGETS = {"external_id", "email", "first_name", "last_name", "organisation"}
 OPTION_KEYS = {"encoding", "delimiter", "strict", "dry_run", "date_format"}
 
@@ -138,6 +143,7 @@ class _Counts:
     unchanged: int = 0
     rejected: int = 0
     flagged: int = 0
+    suppressed: int = 0
 
 
 @dataclass
@@ -291,6 +297,7 @@ def _commit_batch(job, batch, shape, mapping, cleaner, writer) -> None:
             unchanged_count=F("unchanged_count") + counts.unchanged,
             rejected_count=F("rejected_count") + counts.rejected,
             flagged_count=F("flagged_count") + counts.flagged,
+            suppressed_count=F("suppressed_count") + counts.suppressed,
         )
     job.refresh_from_db()
 
@@ -317,6 +324,7 @@ def _dry_run(job, rows, shape, mapping, cleaner, writer, batch_size, progress, g
         unchanged_count=total.unchanged,
         rejected_count=total.rejected,
         flagged_count=total.flagged,
+        suppressed_count=total.suppressed,
     )
 
 
@@ -375,6 +383,7 @@ class _CustomerWriter:
 
     def write(self, rows: list[_Row], *, record_errors: bool = True) -> _Counts:
         counts = _Counts()
+        self.record_errors = record_errors
         rejected = [row for row in rows if row.reasons]
         counts.rejected = len(rejected)
         if record_errors:
@@ -441,10 +450,38 @@ class _CustomerWriter:
                 found.setdefault(key, c)
         return found
 
+    def _without_suppressed(
+        self, rows: list[_Row], existing: dict, counts: _Counts, record_errors: bool
+    ) -> list[_Row]:
+        """Rows that would create a record for a person on the suppression
+        list (who objected, or was erased) are not imported. Their error
+        report entry keeps the row number only: storing the row would keep
+        the very data the person asked to be rid of."""
+        fresh = [row for row in rows if _key(row.clean.values) not in existing]
+        listed = policy.suppressed(
+            emails=[r.clean.values["email"] for r in fresh if r.clean.values.get("email")],
+            phones=[r.clean.values["phone"] for r in fresh if r.clean.values.get("phone")],
+        )
+        if not listed:
+            return rows
+        blocked = {id(row) for row in fresh if _contact_points(row.clean.values) & listed}
+        counts.suppressed += len(blocked)
+        if record_errors:
+            _record_errors(
+                self.job,
+                [
+                    _Row(row.number, [], reasons=[SUPPRESSED_REASON])
+                    for row in rows
+                    if id(row) in blocked
+                ],
+            )
+        return [row for row in rows if id(row) not in blocked]
+
     def _write_unique(self, rows: list[_Row], counts: _Counts) -> None:
         if not rows:
             return
         existing = self._lookup(rows)
+        rows = self._without_suppressed(rows, existing, counts, self.record_errors)
         interests_of = self._current_interests([c.pk for c in existing.values()])
         now = timezone.now().isoformat()
         new: list[tuple[_Row, Customer]] = []

@@ -80,11 +80,12 @@ class Command(BaseCommand):
             f"  updated     {job.updated_count}\n"
             f"  unchanged   {job.unchanged_count}\n"
             f"  rejected    {job.rejected_count}\n"
+            f"  suppressed  {job.suppressed_count} (on the suppression list; not added)\n"
             f"  flagged     {job.flagged_count} (imported with a bad value kept and flagged)"
         )
         if job.unmapped_columns:
             self.stdout.write(f"  unmapped columns: {', '.join(job.unmapped_columns)}")
-        if job.rejected_count and not options["dry_run"]:
+        if job.has_error_report and not options["dry_run"]:
             report = options["errors"] or path.with_name(f"{path.stem}.errors.csv")
             write_csv(report, import_error_report_rows(job=job))
             self.stdout.write(f"  error report: {report}")
