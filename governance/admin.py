@@ -5,9 +5,12 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from governance import services
 from governance.models import (
     AccessLog,
+    Acknowledgement,
     AuditEvent,
     Consent,
     DataSubjectRequest,
+    Procedure,
+    ProcedureVersion,
     Purpose,
     RetentionPolicy,
     RetentionRun,
@@ -258,3 +261,31 @@ class DataSubjectRequestAdmin(ReadOnlyAdmin):
     list_select_related = ("handled_by",)
     date_hierarchy = "received_at"
     readonly_fields = [field.name for field in DataSubjectRequest._meta.fields]
+
+
+@admin.register(Procedure)
+class ProcedureAdmin(admin.ModelAdmin):
+    """Procedures are named here; their text is published (versioned) on the
+    Governance pages."""
+
+    list_display = ("title", "code", "topic")
+    list_filter = ("topic",)
+    search_fields = ("title", "code")
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(ProcedureVersion)
+class ProcedureVersionAdmin(ReadOnlyAdmin):
+    list_display = ("procedure", "number", "published_by", "published_at")
+    list_filter = ("procedure",)
+    list_select_related = ("procedure", "published_by")
+
+
+@admin.register(Acknowledgement)
+class AcknowledgementAdmin(ReadOnlyAdmin):
+    list_display = ("version", "user", "acknowledged_at")
+    list_filter = ("version__procedure",)
+    list_select_related = ("version__procedure", "user")
+    search_fields = ("user__username",)

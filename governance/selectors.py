@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.contrib.auth import get_user_model
 from django.db import connection
 from django.db.models import Count, OuterRef, Q, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce, TruncDate
@@ -13,9 +14,11 @@ from customers.models import Customer
 from governance.models import (
     AccessAction,
     AccessLog,
+    Acknowledgement,
     Channel,
     Consent,
     DataSubjectRequest,
+    ProcedureVersion,
     Purpose,
     RequestStatus,
 )
@@ -164,3 +167,58 @@ def dsr_overdue(*, at: dt.datetime | None = None) -> QuerySet:
         .filter(effective_due__lt=at)
         .order_by("effective_due")
     )
+
+
+# Procedures ---------------------------------------------------------------------
+
+
+def procedure_current_versions() -> list:
+    """The current version of every procedure that has one: one query."""
+    latest = ProcedureVersion.objects.filter(procedure=OuterRef("procedure")).order_by("-number")
+    return list(
+        ProcedureVersion.objects.filter(pk=Subquery(latest.values("pk")[:1]))
+        .select_related("procedure")
+        .order_by("procedure__topic", "procedure__title")
+    )
+
+
+def procedure_outstanding() -> list[dict]:
+    """For each current version, the people with a role who have not
+    acknowledged it. Three queries whatever the number of users."""
+    versions = procedure_current_versions()
+    users = list(
+        get_user_model()
+        .objects.filter(is_active=True, groups__isnull=False)
+        .distinct()
+        .order_by("username")
+    )
+    done = set(
+        Acknowledgement.objects.filter(version__in=versions).values_list("version_id", "user_id")
+    )
+    return [
+        {
+            "version": version,
+            "missing": [user for user in users if (version.pk, user.pk) not in done],
+            "total": len(users),
+        }
+        for version in versions
+    ]
+
+
+# Audit view -------------------------------------------------------------------
+
+
+def history_previous(rows: list) -> dict:
+    """For customer history rows, the version of the same record just before
+    each: {later history_id: earlier row}. Two queries for a whole page."""
+    if not rows:
+        return {}
+    model = type(rows[0])
+    earlier = model.objects.filter(id=OuterRef("id"), history_id__lt=OuterRef("history_id"))
+    pairs = dict(
+        model.objects.filter(history_id__in=[row.history_id for row in rows])
+        .annotate(previous_id=Subquery(earlier.order_by("-history_id").values("history_id")[:1]))
+        .values_list("history_id", "previous_id")
+    )
+    previous = model.objects.in_bulk([p for p in pairs.values() if p is not None])
+    return {later: previous[p] for later, p in pairs.items() if p in previous}

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from governance import views, views_access, views_requests
+from governance import views, views_access, views_records, views_requests
 
 app_name = "governance"
 
@@ -8,6 +8,21 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("access/", views_access.access_usage, name="access-usage"),
     path("access/report.csv", views_access.access_report, name="access-report"),
+    path("register/", views_records.processing_register, name="register"),
+    path("register.csv", views_records.processing_register_csv, name="register-csv"),
+    path("procedures/", views_records.procedure_list, name="procedures"),
+    path(
+        "procedures/outstanding/",
+        views_records.procedure_outstanding,
+        name="procedures-outstanding",
+    ),
+    path("procedures/<slug:code>/", views_records.procedure_detail, name="procedure"),
+    path(
+        "procedures/versions/<int:version_id>/acknowledge/",
+        views_records.procedure_acknowledge,
+        name="procedure-acknowledge",
+    ),
+    path("audit/", views_records.audit_view, name="audit"),
     path("requests/", views_requests.request_list, name="requests"),
     path("requests/<uuid:public_id>/", views_requests.request_detail, name="request-detail"),
     *(

@@ -37,6 +37,9 @@ def home(request):
         else None,
         "may_monitor": user.has_perm("governance.view_accesslog"),
         "may_see_requests": user.has_perm("governance.view_datasubjectrequest"),
+        "may_audit": user.has_perms(
+            ["customers.view_historicalcustomer", "governance.view_auditevent"]
+        ),
         "events": list(AuditEvent.objects.select_related("actor")[:10])
         if user.has_perm("governance.view_auditevent")
         else None,

@@ -60,6 +60,7 @@ _LATER_GRANTS += [
         "0005_access_log",
         "0006_retention",
         "0007_data_subject_requests",
+        "0008_procedures",
     )
 ]
 _LATER_GRANTS += [

@@ -8,6 +8,12 @@ from governance.models.consent import (
     LegalBasis,
     Purpose,
 )
+from governance.models.procedures import (
+    Acknowledgement,
+    Procedure,
+    ProcedureTopic,
+    ProcedureVersion,
+)
 from governance.models.requests import (
     MAX_EXTENSION_DAYS,
     RESPONSE_DAYS,
@@ -29,6 +35,10 @@ from governance.models.retention import (
 from governance.models.suppression import SuppressionEntry, SuppressionKind, SuppressionReason
 
 __all__ = [
+    "Acknowledgement",
+    "Procedure",
+    "ProcedureTopic",
+    "ProcedureVersion",
     "MAX_EXTENSION_DAYS",
     "RESPONSE_DAYS",
     "DataSubjectRequest",
