@@ -65,7 +65,11 @@ _LATER_GRANTS += [
 ]
 _LATER_GRANTS += [
     importlib.import_module(f"customers.migrations.{name}").GRANTS
-    for name in ("0009_segment_permissions", "0011_snapshot_permissions")
+    for name in (
+        "0009_segment_permissions",
+        "0011_snapshot_permissions",
+        "0015_duplicate_permissions",
+    )
 ]
 ROLE_PERMISSIONS: dict[str, list[str]] = {
     role: [*codes, *(code for grants in _LATER_GRANTS for code in grants.get(role, ()))]

@@ -11,6 +11,16 @@ from customers.models.customer import (
     Lifestyle,
     ValuesOrientation,
 )
+from customers.models.duplicates import (
+    CandidateStatus,
+    DuplicateCandidate,
+    DuplicateSweep,
+    MatchDecision,
+    MatchModel,
+    Merge,
+    MergeStatus,
+    SweepStatus,
+)
 from customers.models.exports import CustomerExport, ExportFormat, ExportStatus, ExportVia
 from customers.models.imports import ImportJob, ImportKind, ImportRowError, ImportStatus
 from customers.models.metrics import CustomerMetrics, RfmSegment
@@ -29,12 +39,15 @@ __all__ = [
     "AnalyticsFigure",
     "AttributeDefinition",
     "AttributeType",
+    "CandidateStatus",
     "CampaignSnapshot",
     "CampaignSnapshotMember",
     "Customer",
     "CustomerExport",
     "CustomerKind",
     "CustomerMetrics",
+    "DuplicateCandidate",
+    "DuplicateSweep",
     "ExportFormat",
     "ExportStatus",
     "ExportVia",
@@ -47,6 +60,10 @@ __all__ = [
     "Interest",
     "LifecycleStage",
     "Lifestyle",
+    "MatchDecision",
+    "MatchModel",
+    "Merge",
+    "MergeStatus",
     "Order",
     "OrderChannel",
     "OrderLine",
@@ -55,5 +72,6 @@ __all__ = [
     "RfmSegment",
     "Segment",
     "SegmentVersion",
+    "SweepStatus",
     "ValuesOrientation",
 ]

@@ -79,7 +79,8 @@ class Interest(models.Model):
 
 class CustomerQuerySet(models.QuerySet):
     def active(self):
-        return self.filter(archived_at__isnull=True)
+        # A merged record lives on only as a pointer to its survivor.
+        return self.filter(archived_at__isnull=True, merged_into__isnull=True)
 
 
 class Customer(models.Model):
@@ -165,6 +166,16 @@ class Customer(models.Model):
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     updated_at = models.DateTimeField(auto_now=True)
     archived_at = models.DateTimeField(null=True, blank=True)
+    # Redundancy: set when this record was merged into another (the survivor);
+    # its pages and API id then lead there. Undoing the merge clears it.
+    merged_into = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="merged_records",
+        editable=False,
+    )
 
     history = HistoricalRecords(m2m_fields=[interests], excluded_fields=["search_text"])
     objects = CustomerQuerySet.as_manager()
@@ -240,6 +251,10 @@ class Customer(models.Model):
             return self.organisation_name
         name = f"{self.first_name} {self.last_name}".strip()
         return name or self.organisation_name or self.email or self.external_id
+
+    @property
+    def is_merged(self) -> bool:
+        return self.merged_into_id is not None
 
     @property
     def is_archived(self) -> bool:
