@@ -69,6 +69,7 @@ _LATER_GRANTS += [
         "0009_segment_permissions",
         "0011_snapshot_permissions",
         "0015_duplicate_permissions",
+        "0017_default_quality_rules",
     )
 ]
 ROLE_PERMISSIONS: dict[str, list[str]] = {

@@ -3,6 +3,7 @@ from customers.models.attributes import AttributeDefinition, AttributeType
 from customers.models.customer import (
     DATA_COMPONENTS,
     SENSITIVE_FIELDS,
+    Contactability,
     Customer,
     CustomerKind,
     IncomeBand,
@@ -25,7 +26,21 @@ from customers.models.exports import CustomerExport, ExportFormat, ExportStatus,
 from customers.models.imports import ImportJob, ImportKind, ImportRowError, ImportStatus
 from customers.models.metrics import CustomerMetrics, RfmSegment
 from customers.models.orders import Order, OrderChannel, OrderLine
-from customers.models.quality import QualityIssue, QualityIssueStatus
+from customers.models.quality import (
+    SEVERITY_WEIGHTS,
+    ProposalStatus,
+    QualityIssue,
+    QualityIssueStatus,
+    QualityRule,
+    QualityRun,
+    QualityRunChunk,
+    RedundancyProposal,
+    RedundancyReason,
+    RuleKind,
+    RunKind,
+    RunStatus,
+    Severity,
+)
 from customers.models.segments import (
     CampaignSnapshot,
     CampaignSnapshotMember,
@@ -69,6 +84,18 @@ __all__ = [
     "OrderLine",
     "QualityIssue",
     "QualityIssueStatus",
+    "QualityRule",
+    "QualityRun",
+    "QualityRunChunk",
+    "RedundancyProposal",
+    "RedundancyReason",
+    "RuleKind",
+    "RunKind",
+    "RunStatus",
+    "SEVERITY_WEIGHTS",
+    "Severity",
+    "ProposalStatus",
+    "Contactability",
     "RfmSegment",
     "Segment",
     "SegmentVersion",

@@ -77,6 +77,13 @@ class Interest(models.Model):
         return self.name
 
 
+class Contactability(models.TextChoices):
+    OK = "ok", "Reachable"  # nothing known against the contact points
+    HARD_BOUNCE = "hard_bounce", "Email hard-bounced"  # the address does not exist
+    GONE_AWAY = "gone_away", "Gone away"  # post returned: no longer at the address
+    DECEASED = "deceased", "Deceased"  # reported deceased: never contact
+
+
 class CustomerQuerySet(models.QuerySet):
     def active(self):
         # A merged record lives on only as a pointer to its survivor.
@@ -163,6 +170,15 @@ class Customer(models.Model):
         db_persist=True,
     )
 
+    # Reachability and status, which make a record redundant (see
+    # customers.quality.redundant): set by stewards, imports or bounce feeds.
+    contactability = models.CharField(
+        max_length=16, choices=Contactability.choices, default=Contactability.OK, blank=True
+    )
+    is_test = models.BooleanField(default=False, help_text="A test record, not a real person.")
+    # 0-100, from the open quality issues (customers.quality); null until checked.
+    quality_score = models.PositiveSmallIntegerField(null=True, blank=True, editable=False)
+
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     updated_at = models.DateTimeField(auto_now=True)
     archived_at = models.DateTimeField(null=True, blank=True)
@@ -177,7 +193,9 @@ class Customer(models.Model):
         editable=False,
     )
 
-    history = HistoricalRecords(m2m_fields=[interests], excluded_fields=["search_text"])
+    history = HistoricalRecords(
+        m2m_fields=[interests], excluded_fields=["search_text", "quality_score"]
+    )
     objects = CustomerQuerySet.as_manager()
 
     class Meta:
@@ -208,6 +226,7 @@ class Customer(models.Model):
             models.Index(fields=["date_of_birth"], name="customer_dob"),
             models.Index(fields=["last_verified_at"], name="customer_last_verified"),
             models.Index(fields=["archived_at"], name="customer_archived"),
+            models.Index(fields=["quality_score"], name="customer_quality_score"),
         ]
         constraints = [
             models.UniqueConstraint(

@@ -131,12 +131,8 @@ class DuplicateCandidate(models.Model):
     """A pair of records the model judged to be the same entity, with the
     evidence (per-field level and match weight) a reviewer needs."""
 
-    customer_a = models.ForeignKey(
-        "customers.Customer", on_delete=models.CASCADE, related_name="+"
-    )
-    customer_b = models.ForeignKey(
-        "customers.Customer", on_delete=models.CASCADE, related_name="+"
-    )
+    customer_a = models.ForeignKey("customers.Customer", on_delete=models.CASCADE, related_name="+")
+    customer_b = models.ForeignKey("customers.Customer", on_delete=models.CASCADE, related_name="+")
     match_probability = models.FloatField(validators=_PROBABILITY)
     match_weight = models.FloatField()
     decision = models.CharField(max_length=16, choices=MatchDecision.choices)
@@ -228,9 +224,7 @@ class Merge(models.Model):
         permissions = [("merge_customers", "Can merge duplicate customers and undo merges")]
         indexes = [models.Index(fields=["status", "-merged_at"], name="merge_status_date")]
         constraints = [
-            models.CheckConstraint(
-                condition=~Q(survivor=F("merged")), name="merge_of_two_records"
-            ),
+            models.CheckConstraint(condition=~Q(survivor=F("merged")), name="merge_of_two_records"),
             models.CheckConstraint(
                 condition=Q(status__in=MergeStatus.values), name="merge_status_known"
             ),

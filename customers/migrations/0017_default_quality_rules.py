@@ -1,0 +1,125 @@
+"""The quality rules a new installation starts with, and who may do what
+with quality. Stewards change the rules in admin afterwards.
+
+The validity rules use the codes imports give the same problems, so that a
+sweep closes an import's flag once the value is fixed."""
+
+import importlib
+
+from django.db import migrations
+
+_grants = importlib.import_module("mis.migrations.0002_export_permission")
+
+RULES = [
+    # code, name, kind, field, stage, params, severity
+    ("invalid_email", "Email is well formed", "validity", "email", "", {}, "high"),
+    (
+        "invalid_phone",
+        "Phone is a real number for its country",
+        "validity",
+        "phone",
+        "",
+        {},
+        "high",
+    ),
+    ("invalid_postcode", "Postcode fits its country", "validity", "postcode", "", {}, "medium"),
+    (
+        "implausible_date_of_birth",
+        "Date of birth is plausible",
+        "validity",
+        "date_of_birth",
+        "",
+        {},
+        "medium",
+    ),
+    ("invalid_country", "Country is an ISO 3166 code", "validity", "country", "", {}, "high"),
+    (
+        "missing_email_customer",
+        "Customers have an email",
+        "completeness",
+        "email",
+        "customer",
+        {},
+        "medium",
+    ),
+    (
+        "missing_postcode_customer",
+        "Customers have a postcode",
+        "completeness",
+        "postcode",
+        "customer",
+        {},
+        "low",
+    ),
+    (
+        "postcode_country_mismatch",
+        "Postcode and country agree",
+        "consistency",
+        "",
+        "",
+        {"check": "postcode_country"},
+        "medium",
+    ),
+    (
+        "stale_verification",
+        "Verified in the last 24 months",
+        "currency",
+        "",
+        "",
+        {"months": 24},
+        "low",
+    ),
+]
+
+VIEW = [
+    "customers.view_qualityrule",
+    "customers.view_qualityissue",
+    "customers.view_qualityrun",
+    "customers.view_redundancyproposal",
+]
+GRANTS = {
+    "Marketing staff": VIEW,
+    "Marketing manager": [*VIEW, "customers.change_redundancyproposal"],
+    "Data steward": [
+        *VIEW,
+        "customers.add_qualityrule",
+        "customers.change_qualityrule",
+        "customers.delete_qualityrule",
+        "customers.change_qualityissue",
+        "customers.change_redundancyproposal",
+    ],
+    "Data protection lead": VIEW,
+}
+
+
+def seed(apps, schema_editor):
+    QualityRule = apps.get_model("customers", "QualityRule")
+    for code, name, kind, field, stage, params, severity in RULES:
+        QualityRule.objects.get_or_create(
+            code=code,
+            defaults={
+                "name": name,
+                "kind": kind,
+                "field": field,
+                "lifecycle_stage": stage,
+                "params": params,
+                "severity": severity,
+            },
+        )
+    _grants.grant_roles(apps, GRANTS)
+
+
+def unseed(apps, schema_editor):
+    apps.get_model("customers", "QualityRule").objects.filter(
+        code__in=[rule[0] for rule in RULES]
+    ).delete()
+    _grants.revoke_roles(apps, GRANTS)
+
+
+class Migration(migrations.Migration):
+    dependencies = [
+        ("customers", "0016_quality_rules_runs_redundancy"),
+        ("mis", "0004_import_permissions"),
+    ]
+
+    operations = [migrations.RunPython(seed, unseed)]
