@@ -24,4 +24,13 @@ urlpatterns = [
     path("problems/", views.problem_list, name="problems"),
     path("problems/report/", views.problem_report, name="problem-report"),
     path("effectiveness/", views.effectiveness_page, name="effectiveness"),
+    path("business-cases/<uuid:public_id>/", views.business_case_detail, name="business-case"),
+    path(
+        "business-cases/<uuid:public_id>/submit/",
+        views.business_case_submit,
+        name="business-case-submit",
+    ),
+    path("stakeholders/", views.stakeholders, name="stakeholders"),
+    path("records/<slug:kind>/new/", views.record_form, name="record-new"),
+    path("records/<slug:kind>/<str:ident>/edit/", views.record_form, name="record-edit"),
 ]

@@ -2,6 +2,8 @@
 tied to the marketing strategy, the options with costs and benefits, the
 risks, and the recommended option; submitted to and decided by a manager."""
 
+import uuid
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -25,6 +27,7 @@ class Level(models.IntegerChoices):
 
 
 class BusinessCase(models.Model):
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     title = models.CharField(max_length=200)
     problem = models.TextField(help_text="What is wrong today, and for whom.")
     marketing_strategy = models.TextField(
