@@ -91,12 +91,12 @@ def test_the_overview_shows_the_key_figures_with_their_trend_from_the_snapshots(
 
     html = page_client_for(marketing_user).get(reverse("home")).content.decode()
 
-    customers = re.search(r'data-testid="key-figure-customers">(.*?)</article>', html, re.S).group(
-        1
-    )
-    assert "<strong>1,234</strong>Customers" in customers
+    customers = re.search(
+        r'data-testid="key-figure-customers"[^>]*>(.*?)</article>', html, re.S
+    ).group(1)
+    assert re.search(r"<strong[^>]*>1,234</strong>Customers", customers)
     assert "<canvas" in customers
-    revenue = re.search(r'data-testid="key-figure-revenue_12m">(.*?)</article>', html, re.S).group(
-        1
-    )
+    revenue = re.search(
+        r'data-testid="key-figure-revenue_12m"[^>]*>(.*?)</article>', html, re.S
+    ).group(1)
     assert "no snapshot yet" in revenue
