@@ -7,3 +7,4 @@ class CustomersConfig(AppConfig):
 
     def ready(self):
         from customers import metrics  # noqa: F401  (registers the measures)
+        from customers.duplicates import tasks  # noqa: F401  (beat names its task)

@@ -185,7 +185,16 @@ def revenue_12m(*, as_of: dt.date):
     description="Share of live records judged duplicates of another by the last duplicate sweep.",
 )
 def duplicate_rate(*, as_of: dt.date):
-    return None
+    from customers.models import DuplicateSweep, SweepStatus
+
+    last = (
+        DuplicateSweep.objects.filter(status=SweepStatus.DONE, finished_at__date__lte=as_of)
+        .order_by("-finished_at")
+        .first()
+    )
+    if last is None:
+        return None
+    return metrics.ratio(last.duplicate_records, last.records_checked)
 
 
 @metrics.register(

@@ -19,3 +19,16 @@ Arguments (all keywords):
 from django.dispatch import Signal
 
 personal_data_accessed = Signal()
+
+customer_merged = Signal()
+"""Sent inside the merge's transaction when ``merged`` was merged into
+``survivor`` (customers.duplicates.merge). Keywords: ``merge`` (the Merge
+record), ``survivor``, ``merged``, ``actor`` (a User or None for an automatic
+merge). A receiver moves what its app keeps for the merged record to the
+survivor and returns what it moved, as JSON (e.g. a list of ids): it is kept on
+the merge and handed back on undo. An exception undoes the whole merge."""
+
+customer_merge_undone = Signal()
+"""Sent inside the undo's transaction. Keywords: ``merge`` (whose ``moved``
+holds, under each receiver's dotted name, what that receiver returned),
+``survivor``, ``merged``, ``actor``. A receiver moves back what it moved."""

@@ -215,6 +215,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "governance.tasks.retention_prepare_task",
         "schedule": crontab(hour=3, minute=0, day_of_week="mon"),
     },
+    # Every day at 00:30: the duplicate sweep over every live record (it
+    # refuses to start while another is running).
+    "duplicate-sweep": {
+        "task": "customers.duplicates.tasks.duplicate_sweep_task",
+        "schedule": crontab(hour=0, minute=30),
+    },
 }
 
 # Figures that add money up (revenue, average order value) use the orders in
@@ -288,6 +294,25 @@ IMPORT_MAX_BYTES = env.int("IMPORT_MAX_BYTES", default=500 * 1024 * 1024)
 IMPORT_MAX_FIELD_CHARS = env.int("IMPORT_MAX_FIELD_CHARS", default=100_000)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+
+# Duplicate detection (customers/duplicates). The engine runs Splink on this
+# backend: "duckdb" in process; "spark" is the path for more than one machine.
+DUPLICATE_BACKEND = env.str("DUPLICATE_BACKEND", default="duckdb")
+# Default thresholds on match probability for a new match model (each model
+# keeps its own, editable in admin): "duplicate" is safe to merge, "possible"
+# needs a person.
+DUPLICATE_THRESHOLD = env.float("DUPLICATE_THRESHOLD", default=0.99)
+DUPLICATE_POSSIBLE_THRESHOLD = env.float("DUPLICATE_POSSIBLE_THRESHOLD", default=0.8)
+# Merge "duplicate" pairs without review after each sweep (off: a person decides).
+DUPLICATE_AUTO_MERGE = _strict_bool("DUPLICATE_AUTO_MERGE", False)
+# Which record's values a merge keeps by default: "most_recently_verified",
+# "most_complete" or "source_priority" (then DUPLICATE_SOURCE_PRIORITY, best first).
+DUPLICATE_SURVIVORSHIP = env.str("DUPLICATE_SURVIVORSHIP", default="most_recently_verified")
+DUPLICATE_SOURCE_PRIORITY = env.list("DUPLICATE_SOURCE_PRIORITY", default=[])
+# Records sampled to train a match model (the estimates need no more).
+DUPLICATE_TRAINING_SAMPLE = env.int("DUPLICATE_TRAINING_SAMPLE", default=300_000)
+# A running sweep not heard from for this long was interrupted; the next may start.
+DUPLICATE_SWEEP_STALE_SECONDS = env.int("DUPLICATE_SWEEP_STALE_SECONDS", default=2 * 60 * 60)
 
 # Size of a customer-list page in the browser.
 CUSTOMER_PAGE_SIZE = env.int("CUSTOMER_PAGE_SIZE", default=50)

@@ -1,0 +1,181 @@
+"""The entry-time check: the likely duplicates of one record, as it is
+created or imported.
+
+A sweep compares every record with every other in its blocks; one new record
+needs only its own blocks, so they are looked up in PostgreSQL through its
+indexes (normalised email, phone, postcode, date of birth, upper-cased names;
+pg_trgm similarity for surname typos), and the few records found are scored in
+process with the active match model's weights (the same features SQL and the
+same comparison levels as the sweep; no term-frequency adjustment).
+Elsewhere (SQLite) the same blocks are exact-match queries.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from dataclasses import dataclass
+
+import duckdb
+import pyarrow as pa
+from django.db import connection
+from django.db.models import Q
+
+from customers.duplicates import engine
+from customers.duplicates.engine import run
+from customers.models import Customer, MatchDecision, MatchModel
+
+CANDIDATE_LIMIT = 50
+# Surnames at least this similar (pg_trgm, 0-1) count as "the same surname with a typo".
+SURNAME_SIMILARITY = 0.4
+
+
+@dataclass(frozen=True)
+class LikelyDuplicate:
+    customer: Customer
+    probability: float
+    decision: str
+    evidence: dict
+
+
+_local = threading.local()
+
+
+def _duckdb() -> duckdb.DuckDBPyConnection:
+    """One in-memory DuckDB per thread, with the nickname table loaded once."""
+    con = getattr(_local, "con", None)
+    if con is None:
+        con = duckdb.connect()
+        engine.load_nicknames(con)
+        _local.con = con
+    return con
+
+
+def _raw(customer: Customer) -> dict:
+    return {
+        name: (customer.pk if name == "id" else getattr(customer, name) or None)
+        for name in engine.RAW_COLUMNS
+    }
+
+
+def candidate_ids(customer: Customer) -> list[int]:
+    """Live records sharing a blocking key with ``customer``."""
+    first = (customer.first_name or "").upper()
+    last = (customer.last_name or "").upper()
+    if connection.vendor != "postgresql":
+        return _candidate_ids_portable(customer, first, last)
+    branches, params = [], []
+    if customer.email:
+        branches.append("c.email = %s")
+        params.append(customer.email)
+    if customer.phone:
+        branches.append("c.phone = %s")
+        params.append(customer.phone)
+    if customer.postcode and last:
+        branches.append("(c.postcode = %s AND similarity(upper(c.last_name), %s) >= %s)")
+        params += [customer.postcode, last, SURNAME_SIMILARITY]
+    if customer.date_of_birth and (first or last):
+        branches.append(
+            "(c.date_of_birth = %s AND (similarity(upper(c.last_name), %s) >= %s "
+            "OR upper(c.first_name) = %s OR upper(c.last_name) = %s))"
+        )
+        params += [customer.date_of_birth, last, SURNAME_SIMILARITY, first, first]
+    if first and last:
+        branches.append("(upper(c.last_name) = %s AND upper(c.first_name) = %s)")
+        params += [first, last]
+    if customer.organisation_name:
+        branches.append("upper(c.organisation_name) = %s")
+        params.append(customer.organisation_name.upper())
+    if not branches:
+        return []
+    sql = (
+        f"SELECT c.id FROM {Customer._meta.db_table} c WHERE c.archived_at IS NULL "
+        f"AND c.merged_into_id IS NULL AND c.id <> %s AND ({' OR '.join(branches)}) "
+        f"ORDER BY c.id LIMIT {CANDIDATE_LIMIT}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [customer.pk or 0, *params])
+        return [row[0] for row in cursor.fetchall()]
+
+
+def _candidate_ids_portable(customer: Customer, first: str, last: str) -> list[int]:
+    query = Q(pk__in=[])
+    if customer.email:
+        query |= Q(email=customer.email)
+    if customer.phone:
+        query |= Q(phone=customer.phone)
+    if customer.postcode and last:
+        query |= Q(postcode=customer.postcode, last_name__iexact=last)
+    if customer.date_of_birth and (first or last):
+        query |= Q(date_of_birth=customer.date_of_birth) & (
+            Q(last_name__iexact=last) | Q(first_name__iexact=first) | Q(last_name__iexact=first)
+        )
+    if first and last:
+        query |= Q(first_name__iexact=last, last_name__iexact=first)
+    if customer.organisation_name:
+        query |= Q(organisation_name__iexact=customer.organisation_name)
+    live = Customer.objects.filter(archived_at__isnull=True, merged_into__isnull=True)
+    return list(
+        live.filter(query)
+        .exclude(pk=customer.pk)
+        .order_by("pk")
+        .values_list("pk", flat=True)[:CANDIDATE_LIMIT]
+    )
+
+
+def likely_duplicates(
+    customer: Customer, *, model: MatchModel | None = None, limit: int = 5
+) -> list[LikelyDuplicate]:
+    """The records ``customer`` probably duplicates (at or above the model's
+    "possible" threshold), most likely first. Empty while no model is trained."""
+    from customers.duplicates.sweep import active_model
+
+    model = model or active_model()
+    if model is None:
+        return []
+    ids = candidate_ids(customer)
+    if not ids:
+        return []
+    candidates = {c.pk: c for c in Customer.objects.filter(pk__in=ids)}
+    new_row = _raw(customer) | {"id": customer.pk or 0}
+    con = _duckdb().cursor()
+    try:
+        schema = pa.schema(
+            [
+                (name, pa.int64() if name == "id" else pa.date32())
+                if name in ("id", "date_of_birth")
+                else (name, pa.string())
+                for name in engine.RAW_COLUMNS
+            ]
+        )
+        for table, rows in (
+            ("raw_new", [new_row]),
+            ("raw_old", [_raw(c) for c in candidates.values()]),
+        ):
+            con.register(
+                f"{table}_arrow",
+                pa.Table.from_pylist(
+                    [{k: row[k] for k in engine.RAW_COLUMNS} for row in rows], schema=schema
+                ),
+            )
+            run(con, f"CREATE OR REPLACE TEMP TABLE {table} AS SELECT * FROM {table}_arrow")
+            run(con, engine.prepare_sql(table, f"features_{table}", temporary=True))
+        scored = engine.score_one(
+            con, model.splink_settings, new="features_raw_new", old="features_raw_old"
+        )
+    finally:
+        con.close()
+    found = []
+    for candidate, probability, _weight, evidence in scored:
+        if probability < model.possible_threshold:
+            continue
+        decision = (
+            MatchDecision.DUPLICATE
+            if probability >= model.duplicate_threshold
+            else MatchDecision.POSSIBLE
+        )
+        found.append(
+            LikelyDuplicate(candidates[candidate], probability, decision, json.loads(evidence))
+        )
+    found.sort(key=lambda item: -item.probability)
+    return found[:limit]
