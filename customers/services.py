@@ -15,6 +15,7 @@ from simple_history.utils import bulk_create_with_history
 
 from customers.masking import masked_fields_for
 from customers.models import Customer, Interest, Order, OrderLine
+from customers.quality.services import quality_check_customers
 from customers.validation import normalise_tag
 
 # Fields a caller may set through customer_create / customer_update.
@@ -118,6 +119,7 @@ def customer_create(*, data: Mapping[str, Any], source: str, actor=None) -> Cust
         # them as a second entry, which says so.
         customer._change_reason = f"interests from {source}"
         customer.interests.set(interests)
+    quality_check_customers(ids=[customer.pk])
     return customer
 
 
@@ -150,6 +152,23 @@ def customer_update(
     customer.save()
     if interests_changed:
         customer.interests.set(interests)
+    quality_check_customers(ids=[customer.pk])
+    return customer
+
+
+@transaction.atomic
+def customer_mark_verified(*, customer: Customer, actor=None) -> Customer:
+    """Someone checked the record with the person (or a trusted source):
+    it is current as of now."""
+    if customer.is_archived:
+        raise ValidationError("This customer is archived; restore it before verifying.")
+    customer = Customer.objects.select_for_update().get(pk=customer.pk)
+    customer.last_verified_at = timezone.now()
+    _record_sources(customer, ["last_verified_at"], "verified")
+    customer._history_user = actor if actor and actor.is_authenticated else None
+    customer._change_reason = "marked verified"
+    customer.save(update_fields=["last_verified_at", "field_sources", "updated_at"])
+    quality_check_customers(ids=[customer.pk])
     return customer
 
 

@@ -1,8 +1,12 @@
-from celery import shared_task
+import datetime as dt
+
+from celery import group, shared_task
 
 from customers.analytics.metrics import metrics_refresh
 from customers.imports.service import import_run
-from customers.models import ImportJob
+from customers.models import Customer, ImportJob, QualityRunChunk
+from customers.quality import services as quality
+from customers.quality.redundant import redundancy_sweep
 
 
 @shared_task(acks_late=True, reject_on_worker_lost=True)
@@ -19,3 +23,47 @@ def metrics_refresh_task() -> dict:
     Safe to run twice: it recomputes the same figures."""
     result = metrics_refresh()
     return {"as_of": result.as_of.isoformat(), "customers": result.customers}
+
+
+@shared_task
+def quality_sweep_task(triggered_by: str = "beat") -> dict:
+    """Start (or resume) the quality sweep and hand its chunks to the
+    workers as a group: each chunk is one task, and the last to finish
+    closes the run. A sweep already running is left alone."""
+    try:
+        run = quality.sweep_start(triggered_by=triggered_by)
+    except quality.SweepRunning as exc:
+        return {"started": False, "reason": str(exc)}
+    chunks = list(run.chunks.filter(done_at__isnull=True).values_list("pk", flat=True))
+    if not chunks:
+        quality.sweep_finish(run=run)
+    else:
+        group(quality_chunk_task.s(chunk_id) for chunk_id in chunks).apply_async()
+    return {"started": True, "run": run.pk, "chunks": len(chunks)}
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True)
+def quality_chunk_task(chunk_id: int) -> bool:
+    """Check one chunk of a sweep; safe to deliver twice (a done chunk is
+    skipped)."""
+    done = quality.sweep_chunk(chunk_id=chunk_id)
+    quality.sweep_finish(run=QualityRunChunk.objects.get(pk=chunk_id).run)
+    return done
+
+
+@shared_task
+def quality_check_since_task(since: str) -> dict:
+    """Check the live records changed since a moment (those an import wrote)."""
+    changed = Customer.objects.active().filter(updated_at__gte=dt.datetime.fromisoformat(since))
+    result = quality.quality_check_queryset(queryset=changed)
+    return {"checked": result.checked, "opened": result.opened, "resolved": result.resolved}
+
+
+@shared_task
+def redundancy_sweep_task() -> dict:
+    """Propose records of no further use; deletes nothing."""
+    try:
+        run = redundancy_sweep(triggered_by="beat")
+    except quality.SweepRunning as exc:
+        return {"started": False, "reason": str(exc)}
+    return {"started": True, "proposed": run.issues_opened, "withdrawn": run.issues_resolved}

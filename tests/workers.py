@@ -36,7 +36,13 @@ def celery_worker(*, route: tuple[str, ...] = ()) -> Iterator[str]:
     in ``route`` are sent to that queue while the block runs, so that code
     under test that queues them (a page, the API) reaches this worker."""
     queue = f"test-{uuid.uuid4().hex[:12]}"
-    env = {**os.environ, "DATABASE_URL": database_url(), "DEBUG": "true"}
+    # The worker's own tasks (the chunks a sweep hands out) go to its queue too.
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url(),
+        "DEBUG": "true",
+        "CELERY_TASK_DEFAULT_QUEUE": queue,
+    }
     process = subprocess.Popen(
         [
             sys.executable, "-m", "celery", "-A", "mis", "worker", "--pool=solo",

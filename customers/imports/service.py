@@ -219,7 +219,19 @@ def import_run(
         status=ImportStatus.SUCCEEDED, finished_at=timezone.now()
     )
     job.refresh_from_db()
+    if job.kind == ImportKind.CUSTOMERS and not job.options.get("dry_run"):
+        _queue_quality_check(job)
     return job
+
+
+def _queue_quality_check(job: ImportJob) -> None:
+    """The records the import created or changed are checked against the
+    quality rules by a worker, after the job: the import itself stays as fast
+    as the file allows, and its own flags are there already."""
+    from customers.tasks import quality_check_since_task
+
+    since = job.started_at.isoformat()
+    transaction.on_commit(lambda: quality_check_since_task.delay(since))
 
 
 def mapping_problems(mapping: Mapping, header: list[str], kind: str) -> list[str]:

@@ -1,0 +1,132 @@
+"""Records of no further use, proposed with their reason. Nothing is deleted
+here: a data steward archives a proposed record (or keeps it), and the
+retention process in governance may take proposals on for erasure."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Exists, OuterRef, Q
+from django.utils import timezone
+
+from customers import services
+from customers.models import (
+    Contactability,
+    Order,
+    ProposalStatus,
+    QualityRun,
+    RedundancyProposal,
+    RedundancyReason,
+    RunKind,
+    RunStatus,
+)
+from customers.quality.services import SweepRunning, _live
+
+
+def redundant_querysets(*, months: int, today: dt.date | None = None) -> dict:
+    """For each reason, the live records it applies to (set-based queries)."""
+    today = today or timezone.localdate()
+    cutoff = timezone.make_aware(
+        dt.datetime.combine(today - dt.timedelta(days=round(months * 30.44)), dt.time.min)
+    )
+    recent_order = Order.objects.filter(customer=OuterRef("pk"), ordered_at__gte=cutoff)
+    live = _live()
+    return {
+        RedundancyReason.INACTIVE: live.filter(created_at__lt=cutoff)
+        .filter(Q(last_verified_at__isnull=True) | Q(last_verified_at__lt=cutoff))
+        .filter(~Exists(recent_order)),
+        RedundancyReason.HARD_BOUNCE: live.filter(contactability=Contactability.HARD_BOUNCE),
+        RedundancyReason.GONE_AWAY: live.filter(contactability=Contactability.GONE_AWAY),
+        RedundancyReason.DECEASED: live.filter(contactability=Contactability.DECEASED),
+        RedundancyReason.TEST: live.filter(is_test=True),
+    }
+
+
+DETAILS = {
+    RedundancyReason.INACTIVE: "no order and no verification in {months} months",
+    RedundancyReason.HARD_BOUNCE: "the email address hard-bounced",
+    RedundancyReason.GONE_AWAY: "post returned: gone away",
+    RedundancyReason.DECEASED: "reported deceased",
+    RedundancyReason.TEST: "marked as a test record",
+}
+
+
+def redundancy_sweep(*, triggered_by: str, months: int | None = None) -> QualityRun:
+    """Propose every live record that a reason applies to (once: an open
+    proposal is not repeated), and withdraw open proposals whose reason no
+    longer holds. Refuses to run twice at once."""
+    months = months or settings.REDUNDANT_INACTIVE_MONTHS
+    try:
+        with transaction.atomic():
+            run = QualityRun.objects.create(kind=RunKind.REDUNDANCY, triggered_by=triggered_by)
+    except Exception as exc:  # the one-running-run constraint
+        raise SweepRunning("A redundant-record sweep is already running.") from exc
+    try:
+        with transaction.atomic():
+            figures, proposed, withdrawn = {}, 0, 0
+            for reason, queryset in redundant_querysets(months=months).items():
+                open_ = RedundancyProposal.objects.filter(
+                    reason=reason, status=ProposalStatus.PROPOSED
+                )
+                withdrawn += open_.exclude(customer__in=queryset.values("pk")).update(
+                    status=ProposalStatus.WITHDRAWN, decided_at=timezone.now()
+                )
+                new_ids = queryset.exclude(
+                    Exists(open_.filter(customer=OuterRef("pk")))
+                ).values_list("pk", flat=True)
+                detail = DETAILS[reason].format(months=months)
+                made = _propose(new_ids.iterator(chunk_size=5000), reason, detail)
+                proposed += made
+                figures[reason] = open_.count()
+            QualityRun.objects.filter(pk=run.pk).update(
+                status=RunStatus.SUCCEEDED,
+                finished_at=timezone.now(),
+                issues_opened=proposed,
+                issues_resolved=withdrawn,
+                records_checked=_live().count(),
+                figures={"open_by_reason": figures, "months": months},
+            )
+    except Exception as exc:
+        QualityRun.objects.filter(pk=run.pk).update(
+            status=RunStatus.FAILED, finished_at=timezone.now(), error=str(exc)[:2000]
+        )
+        raise
+    run.refresh_from_db()
+    return run
+
+
+def _propose(ids, reason: str, detail: str, batch: int = 5000) -> int:
+    made, chunk = 0, []
+    for pk in ids:
+        chunk.append(RedundancyProposal(customer_id=pk, reason=reason, detail=detail))
+        if len(chunk) >= batch:
+            RedundancyProposal.objects.bulk_create(chunk, ignore_conflicts=True)
+            made, chunk = made + len(chunk), []
+    if chunk:
+        RedundancyProposal.objects.bulk_create(chunk, ignore_conflicts=True)
+        made += len(chunk)
+    return made
+
+
+@transaction.atomic
+def redundancy_decide(*, proposal: RedundancyProposal, archive: bool, actor) -> RedundancyProposal:
+    """A steward's decision: archive the record (approved) or keep it."""
+    proposal = RedundancyProposal.objects.select_for_update().get(pk=proposal.pk)
+    if proposal.status != ProposalStatus.PROPOSED:
+        raise ValidationError(
+            f"This proposal was already decided ({proposal.get_status_display().lower()})."
+        )
+    if archive and not actor.has_perm("customers.archive_customer"):
+        raise ValidationError("Archiving a record needs the archive permission.")
+    if archive:
+        customer = proposal.customer
+        if customer.archived_at is None:
+            services.customer_archive(customer=customer, actor=actor)
+    proposal.status = ProposalStatus.APPROVED if archive else ProposalStatus.REJECTED
+    proposal.decided_at = timezone.now()
+    proposal.decided_by = actor
+    proposal.save(update_fields=["status", "decided_at", "decided_by"])
+    return proposal

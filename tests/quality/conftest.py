@@ -1,0 +1,18 @@
+import importlib
+
+import pytest
+from django.apps import apps
+
+_DEFAULTS = importlib.import_module("customers.migrations.0017_default_quality_rules")
+
+
+def install_default_rules() -> None:
+    """The rules the data migration installs. A transactional test ends by
+    flushing every table, and with --reuse-db the next session starts from
+    the database it left, so tests put them back themselves."""
+    _DEFAULTS.seed(apps, None)
+
+
+@pytest.fixture(autouse=True)
+def default_rules(db):
+    install_default_rules()
