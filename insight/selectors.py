@@ -208,11 +208,17 @@ def strategy_criteria_results(strategy: InsightStrategy) -> list[CriterionResult
 
 
 def transitions_of(subject) -> list[Transition]:
-    """The subject's lifecycle record, oldest first."""
-    return list(
+    """The subject's lifecycle record, oldest first, each step with its
+    states' labels (``from_label``, ``to_label``) for people to read."""
+    labels = dict(subject._meta.get_field("status").choices)
+    steps = list(
         Transition.objects.filter(
             content_type=ContentType.objects.get_for_model(subject), object_id=subject.pk
         )
         .select_related("actor")
         .order_by("at", "pk")
     )
+    for step in steps:
+        step.from_label = labels.get(step.from_status, step.from_status)
+        step.to_label = labels.get(step.to_status, step.to_status)
+    return steps

@@ -101,6 +101,7 @@ class Consultation(models.Model):
             models.CheckConstraint(
                 condition=Q(business_case__isnull=False) | Q(strategy__isnull=False),
                 name="consultation_is_about_something",
+                violation_error_message="Say which business case or strategy it was about.",
             )
         ]
 

@@ -83,6 +83,7 @@ class Move:
     sources: tuple[str, ...]
     permission: str
     doing: str  # "be approved": completes "Only a strategy in … can …"
+    button: str  # what the page's button says
     reason_required: bool = False
     checks: Callable[[InsightStrategy, object], list[str]] | None = None
     not_own: bool = False  # the owner may not make this move on their own strategy
@@ -95,6 +96,7 @@ MOVES = {
         (S.DRAFT, S.MODIFIED),
         CHANGE_PERMISSION,
         "go to consultation",
+        "Take to consultation",
         checks=lambda strategy, actor: _needs_requirement(strategy),
     ),
     S.APPROVED: Move(
@@ -102,6 +104,7 @@ MOVES = {
         (S.IN_CONSULTATION,),
         APPROVE_PERMISSION,
         "be approved",
+        "Approve",
         checks=lambda strategy, actor: strategy_approval_missing(strategy),
         not_own=True,
     ),
@@ -110,6 +113,7 @@ MOVES = {
         (S.APPROVED,),
         CHANGE_PERMISSION,
         "start implementation",
+        "Start implementation",
         checks=lambda strategy, actor: _needs_plan(strategy),
     ),
     S.EVALUATING: Move(
@@ -117,19 +121,31 @@ MOVES = {
         (S.IMPLEMENTING, S.MAINTAINED),
         CHANGE_PERMISSION,
         "be evaluated",
+        "Start evaluation",
         system_allowed=True,
     ),
     S.MAINTAINED: Move(
-        S.MAINTAINED, (S.EVALUATING,), APPROVE_PERMISSION, "be maintained", reason_required=True
+        S.MAINTAINED,
+        (S.EVALUATING,),
+        APPROVE_PERMISSION,
+        "be maintained",
+        "Maintain",
+        reason_required=True,
     ),
     S.MODIFIED: Move(
-        S.MODIFIED, (S.EVALUATING,), APPROVE_PERMISSION, "be modified", reason_required=True
+        S.MODIFIED,
+        (S.EVALUATING,),
+        APPROVE_PERMISSION,
+        "be modified",
+        "Modify",
+        reason_required=True,
     ),
     S.RETIRED: Move(
         S.RETIRED,
         tuple(s for s in S.values if s != S.RETIRED),
         APPROVE_PERMISSION,
         "be retired",
+        "Retire",
         reason_required=True,
     ),
 }
@@ -215,7 +231,7 @@ def strategy_moves_for(strategy: InsightStrategy, actor) -> list[tuple[str, str]
     """The moves this person could try from the strategy's state, (state,
     label), for the page's buttons; the service still judges each one."""
     return [
-        (to, dict(S.choices)[to])
+        (to, move.button)
         for to, move in MOVES.items()
         if strategy.status in move.sources and actor.has_perm(move.permission)
     ]

@@ -91,6 +91,7 @@ def strategy_detail(request, public_id):
         "moves": services.strategy_moves_for(strategy, request.user),
         "evaluations": strategy.evaluations.all()[:10],
         "in_force": strategy.status in services.evaluation.IN_FORCE,
+        "editable": strategy.status in services.strategy.EDITABLE,
         "print": "print" in request.GET,
     }
     return render(request, "insight/strategy_detail.html", context)

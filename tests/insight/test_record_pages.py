@@ -257,3 +257,20 @@ def test_money_fields_keep_their_pennies(page_client_for, marketing_user):
     )
 
     assert made.tasks.get().budget_planned == Decimal("1234.56")
+
+
+def test_a_consultation_must_be_about_a_case_or_a_strategy(page_client_for, marketing_user):
+    from tests.insight.factories import StakeholderFactory
+
+    response = page_client_for(marketing_user).post(
+        new("consultation"),
+        {
+            "stakeholder": StakeholderFactory().pk,
+            "held_on": "2026-05-04",
+            "topic": "Budget",
+            "feedback_summary": "Supportive",
+        },
+    )
+
+    assert response.status_code == 400
+    assert "Say which business case or strategy it was about." in response.content.decode()
