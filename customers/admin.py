@@ -1,4 +1,6 @@
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from django.utils import timezone
 from simple_history.admin import SimpleHistoryAdmin
 
 from customers.models import (
@@ -10,7 +12,15 @@ from customers.models import (
     Interest,
     Order,
     OrderLine,
+    ProposalStatus,
+    QualityIssue,
+    QualityIssueStatus,
+    QualityRule,
+    QualityRun,
+    QualityRunChunk,
+    RedundancyProposal,
 )
+from customers.quality.redundant import redundancy_decide
 
 
 @admin.register(Customer)
@@ -148,3 +158,112 @@ class ImportJobAdmin(admin.ModelAdmin):
 
 # Segments, snapshots and buying-pattern metrics.
 from customers.segments import admin as segments_admin  # noqa: E402, F401
+
+
+@admin.register(QualityRule)
+class QualityRuleAdmin(admin.ModelAdmin):
+    """Data stewards keep the rules here; each change applies from the next
+    check (a save, an import, or the nightly sweep)."""
+
+    list_display = ("code", "name", "kind", "field", "lifecycle_stage", "severity", "is_active")
+    list_filter = ("kind", "severity", "is_active")
+    list_editable = ("severity", "is_active")
+    search_fields = ("code", "name", "field")
+    readonly_fields = ("created_at", "updated_at")
+
+
+@admin.register(QualityIssue)
+class QualityIssueAdmin(admin.ModelAdmin):
+    list_display = ("customer", "field", "code", "severity", "status", "detected_by", "created_at")
+    list_filter = ("status", "severity", "code")
+    list_select_related = ("customer",)
+    search_fields = ("code", "field", "customer__email", "customer__external_id")
+    raw_id_fields = ("customer", "rule")
+    readonly_fields = ("created_at", "resolved_at", "detected_by", "raw_value")
+    show_full_result_count = False
+    actions = ["dismiss"]
+
+    @admin.action(description="Dismiss the selected issues (not a problem)", permissions=["change"])
+    def dismiss(self, request, queryset):
+        closed = queryset.filter(status=QualityIssueStatus.OPEN).update(
+            status=QualityIssueStatus.RESOLVED, resolved_at=timezone.now()
+        )
+        self.message_user(request, f"{closed} issues dismissed.")
+
+
+class QualityRunChunkInline(admin.TabularInline):
+    model = QualityRunChunk
+    fields = ("first_id", "last_id", "done_at")
+    readonly_fields = fields
+    extra = 0
+    max_num = 0
+    can_delete = False
+
+
+@admin.register(QualityRun)
+class QualityRunAdmin(admin.ModelAdmin):
+    """The record of every sweep and its figures: read-only."""
+
+    list_display = (
+        "started_at",
+        "kind",
+        "status",
+        "triggered_by",
+        "records_checked",
+        "issues_opened",
+        "issues_resolved",
+        "finished_at",
+    )
+    list_filter = ("kind", "status")
+    readonly_fields = [f.name for f in QualityRun._meta.fields]
+    inlines = [QualityRunChunkInline]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(RedundancyProposal)
+class RedundancyProposalAdmin(admin.ModelAdmin):
+    list_display = ("customer", "reason", "detail", "status", "proposed_at", "decided_by")
+    list_filter = ("status", "reason")
+    list_select_related = ("customer", "decided_by")
+    search_fields = ("customer__email", "customer__external_id", "customer__last_name")
+    raw_id_fields = ("customer",)
+    readonly_fields = (
+        "customer",
+        "reason",
+        "detail",
+        "status",
+        "proposed_at",
+        "decided_at",
+        "decided_by",
+    )
+    actions = ["archive_records", "keep_records"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def _decide(self, request, queryset, archive: bool) -> None:
+        done, refused = 0, []
+        for proposal in queryset.filter(status=ProposalStatus.PROPOSED).select_related("customer"):
+            try:
+                redundancy_decide(proposal=proposal, archive=archive, actor=request.user)
+                done += 1
+            except ValidationError as exc:
+                refused.append(f"{proposal.customer}: {' '.join(exc.messages)}")
+        self.message_user(request, f"{done} proposals decided.")
+        for message in refused:
+            self.message_user(request, message, level=messages.ERROR)
+
+    @admin.action(description="Archive the selected records", permissions=["change"])
+    def archive_records(self, request, queryset):
+        self._decide(request, queryset, archive=True)
+
+    @admin.action(
+        description="Keep the selected records (close the proposals)", permissions=["change"]
+    )
+    def keep_records(self, request, queryset):
+        self._decide(request, queryset, archive=False)

@@ -4,7 +4,7 @@ from django.urls import reverse
 SECTIONS = (
     ("customers", "Customers", "customers:list"),
     ("imports", "Imports", "imports:list"),
-    ("quality", "Quality", "section:quality"),
+    ("quality", "Quality", "quality:dashboard"),
     ("segments", "Segments", "segments:list"),
     ("analytics", "Analytics", "analytics:index"),
     ("insight", "Insight", "insight:index"),

@@ -5,14 +5,6 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from mis import views
 
-section_patterns = (
-    [
-        path(f"{name}/", views.upcoming_section, {"section": name}, name=name)
-        for name in views.UPCOMING_SECTIONS
-    ],
-    "section",
-)
-
 urlpatterns = [
     path("", views.home, name="home"),
     path("health/", views.health, name="health"),
@@ -22,8 +14,8 @@ urlpatterns = [
     path("analytics/", include("customers.analytics.urls")),
     path("insight/", include("insight.urls")),
     path("imports/", include("customers.imports.urls")),
+    path("quality/", include("customers.quality.urls")),
     path("governance/", include("governance.urls")),
-    path("", include(section_patterns)),
     path("admin/", admin.site.urls),
     path("api/v1/", include(("customers.api.urls", "api"))),
     path("api/v1/insight/", include(("insight.api.urls", "insight-api"))),

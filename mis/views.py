@@ -1,18 +1,12 @@
 from django.contrib.auth.decorators import login_not_required
 from django.db import connection
 from django.db.models import Count
-from django.http import Http404, JsonResponse
+from django.http import JsonResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from customers.analytics.dashboard import key_figures
 from customers.models import Customer, LifecycleStage, Order
-
-# Sections whose pages come with later releases; the navigation already shows
-# them so that people learn where things will be.
-UPCOMING_SECTIONS = {
-    "quality": ("Quality", "Quality rules, sweeps, duplicate review and merges."),
-}
 
 
 @require_GET
@@ -33,14 +27,6 @@ def home(request):
         "key_figures": key_figures(),
     }
     return render(request, "home.html", context)
-
-
-@require_GET
-def upcoming_section(request, section: str):
-    if section not in UPCOMING_SECTIONS:
-        raise Http404
-    title, summary = UPCOMING_SECTIONS[section]
-    return render(request, "upcoming.html", {"title": title, "summary": summary})
 
 
 @login_not_required
