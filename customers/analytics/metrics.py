@@ -21,7 +21,14 @@ from django.utils import timezone
 
 from customers.analytics import rfm
 from customers.analytics.aggregates import aggregates_refresh
-from customers.models import Customer, CustomerMetrics, Order
+from customers.models import (
+    Customer,
+    CustomerMetrics,
+    CustomerPurchase,
+    Order,
+    OrderLine,
+    PurchaseKind,
+)
 
 UPSERT_BATCH = 2000
 CENT = Decimal("0.01")
@@ -68,6 +75,7 @@ def metrics_refresh(*, as_of: dt.date | None = None) -> RefreshResult:
         customers = _refresh_postgresql(as_of)
     else:
         customers = _refresh_portable(as_of)
+    _refresh_purchases(as_of)
     buyers = CustomerMetrics.objects.filter(order_count__gt=0).count()
     # The analytics pages' figures, in the same transaction so that they
     # always agree with the per-customer metrics.
@@ -186,3 +194,26 @@ def _refresh_portable(as_of: dt.date) -> int:
         update_fields=list(METRIC_COLUMNS),
     )
     return len(objects)
+
+
+def _refresh_purchases(as_of: dt.date) -> None:
+    """Rebuild CustomerPurchase: who bought through which channel and in
+    which category, from the orders up to ``as_of``. Two INSERT ... SELECT
+    DISTINCT statements, the same SQL on PostgreSQL and SQLite."""
+    table = CustomerPurchase._meta.db_table
+    order = Order._meta.db_table
+    line = OrderLine._meta.db_table
+    cutoff = _cutoff(as_of)
+    CustomerPurchase.objects.all().delete()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (customer_id, kind, value) "
+            f"SELECT DISTINCT o.customer_id, %s, o.channel FROM {order} o WHERE o.ordered_at < %s",
+            [PurchaseKind.CHANNEL, cutoff],
+        )
+        cursor.execute(
+            f"INSERT INTO {table} (customer_id, kind, value) "
+            f"SELECT DISTINCT o.customer_id, %s, l.product_category "
+            f"FROM {line} l JOIN {order} o ON o.id = l.order_id WHERE o.ordered_at < %s",
+            [PurchaseKind.CATEGORY, cutoff],
+        )

@@ -24,7 +24,7 @@ from customers.models.duplicates import (
 )
 from customers.models.exports import CustomerExport, ExportFormat, ExportStatus, ExportVia
 from customers.models.imports import ImportJob, ImportKind, ImportRowError, ImportStatus
-from customers.models.metrics import CustomerMetrics, RfmSegment
+from customers.models.metrics import CustomerMetrics, CustomerPurchase, PurchaseKind, RfmSegment
 from customers.models.orders import Order, OrderChannel, OrderLine
 from customers.models.quality import (
     SEVERITY_WEIGHTS,
@@ -61,6 +61,7 @@ __all__ = [
     "CustomerExport",
     "CustomerKind",
     "CustomerMetrics",
+    "CustomerPurchase",
     "DuplicateCandidate",
     "DuplicateSweep",
     "ExportFormat",
@@ -82,6 +83,7 @@ __all__ = [
     "Order",
     "OrderChannel",
     "OrderLine",
+    "PurchaseKind",
     "QualityIssue",
     "QualityIssueStatus",
     "QualityRule",

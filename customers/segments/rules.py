@@ -13,11 +13,10 @@ whose items are rules or nested groups, and a rule is
 - consent: ``{"purpose": code, "channel": code}`` (governance's codes);
 - boolean: ``true`` or ``false`` (a yes/no attribute).
 
-Buying-pattern rules read CustomerMetrics, refreshed nightly: a customer
-added since the last refresh has no metrics and matches none of them.
-
-There is no quality-score rule: customers have no quality score field yet
-(quality sweeps are not built). The rule belongs here once they do.
+Buying-pattern rules (RFM, recency, spend, orders, channel, category) read
+CustomerMetrics and CustomerPurchase, refreshed nightly: a customer added
+since the last refresh has no metrics and matches none of them, and orders
+placed since count from the next refresh.
 """
 
 from __future__ import annotations
@@ -40,12 +39,12 @@ from customers.models import (
     AttributeDefinition,
     AttributeType,
     Customer,
+    CustomerPurchase,
     IncomeBand,
     LifecycleStage,
     Lifestyle,
-    Order,
     OrderChannel,
-    OrderLine,
+    PurchaseKind,
     RfmSegment,
     ValuesOrientation,
 )
@@ -133,14 +132,15 @@ def _interests(values: list[str]) -> Q:
     return Q(pk__in=through.objects.filter(interest__name__in=values).values("customer_id"))
 
 
-def _category_bought(values: list[str]) -> Q:
-    return Q(
-        pk__in=OrderLine.objects.filter(product_category__in=values).values("order__customer_id")
-    )
+def _bought(kind: str) -> Callable[[list[str]], Q]:
+    """Customers who bought through any of these channels or in any of these
+    categories, from CustomerPurchase (as of the last metrics refresh)."""
 
+    def to_q(values: list[str]) -> Q:
+        bought = CustomerPurchase.objects.filter(kind=kind, value__in=values)
+        return Q(pk__in=bought.values("customer_id"))
 
-def _channel(values: list[str]) -> Q:
-    return Q(pk__in=Order.objects.filter(channel__in=values).values("customer_id"))
+    return to_q
 
 
 def _last_order_within(days: int) -> Q:
@@ -289,7 +289,7 @@ RULE_TYPES: dict[str, RuleType] = {
             "Bought in category (any of)",
             "buying pattern",
             Shape.LIST,
-            _category_bought,
+            _bought(PurchaseKind.CATEGORY),
             help="The product category exactly as the orders give it.",
         ),
         RuleType(
@@ -297,7 +297,7 @@ RULE_TYPES: dict[str, RuleType] = {
             "Bought through channel (any of)",
             "buying pattern",
             Shape.LIST,
-            _channel,
+            _bought(PurchaseKind.CHANNEL),
             choices=_choices(OrderChannel),
         ),
         RuleType(
@@ -307,6 +307,15 @@ RULE_TYPES: dict[str, RuleType] = {
             Shape.LIST,
             _in("lifecycle_stage"),
             choices=_choices(LifecycleStage),
+        ),
+        RuleType(
+            "quality_score",
+            "Quality score",
+            "quality",
+            Shape.RANGE,
+            _range("quality_score"),
+            bounds=(0, 100),
+            help="0 to 100, from the last quality check; records not yet checked have none.",
         ),
         RuleType(
             "consent",

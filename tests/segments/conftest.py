@@ -13,6 +13,7 @@ are worked out by hand in tests/segments/test_rules.py.
 - dan: GB, Greater London, London, EC1A 1BB; 26; over 100k; Nurse; chess;
   student, value for money; customer; online toys 10 two, three and four days
   ago, marketplace toys EUR 1000 a day ago.
+- quality scores: ann 90, bob 80, dan 40, cat not checked.
 - eve: archived; London, Engineer, chess, tier gold; online books 500 a day
   ago. Never matches, but is measured by the metrics refresh.
 """
@@ -24,7 +25,7 @@ import pytest
 from django.utils import timezone
 
 from customers.analytics.metrics import metrics_refresh
-from customers.models import AttributeType
+from customers.models import AttributeType, Customer
 from customers.segments.rules import years_before
 from tests.factories import AttributeDefinitionFactory, CustomerFactory, OrderFactory
 
@@ -129,5 +130,8 @@ def people(db):
         buy(dan, days, "10", category="toys")
     buy(dan, 1, "1000", channel="marketplace", category="toys", currency="EUR")
     buy(eve, 1, "500")
+    # Quality scores as the quality check would leave them (cat not checked yet).
+    for customer, score in ((ann, 90), (bob, 80), (cat, None), (dan, 40)):
+        Customer.objects.filter(pk=customer.pk).update(quality_score=score)
     metrics_refresh()
     return {"ann": ann, "bob": bob, "cat": cat, "dan": dan, "eve": eve}

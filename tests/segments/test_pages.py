@@ -63,8 +63,7 @@ def test_the_count_says_what_is_wrong_with_the_rules_instead(page_client_for, ma
 def test_a_count_above_the_cap_says_more_than(page_client_for, marketing_user, monkeypatch):
     from customers.segments import selectors
 
-    monkeypatch.setattr(selectors, "COUNT_CAP", 2)
-    monkeypatch.setattr(selectors.live_count, "__kwdefaults__", {"cap": 2})
+    monkeypatch.setitem(selectors.live_count.__kwdefaults__, "cap", 2)
     CustomerFactory.create_batch(3)
 
     html = page_client_for(marketing_user).post(reverse("segments:count"), builder_form())
@@ -189,3 +188,17 @@ def test_a_data_steward_may_read_a_segment_but_not_change_it(
     )
     segment.refresh_from_db()
     assert segment.name == "Londoners"
+
+
+def test_a_count_that_takes_too_long_gives_the_planners_estimate_instead(db):
+    from customers.models import Customer
+    from customers.segments.selectors import live_count
+
+    CustomerFactory.create_batch(3)
+    # Each row takes 20 ms to read: the whole count takes longer than 10 ms.
+    slow = Customer.objects.extra(where=["pg_sleep(0.02) IS NOT NULL"])
+
+    result = live_count(slow, timeout_ms=10)
+
+    assert result.estimated and result.value == result.estimate and result.estimate >= 1
+    assert live_count(Customer.objects.all()).value == 3  # the limit was lifted again

@@ -55,6 +55,8 @@ CASES = [
     ({"field": "category_bought", "value": ["garden"]}, {"ann", "bob"}),
     ({"field": "channel", "value": ["phone", "marketplace"]}, {"bob", "dan"}),
     ({"field": "lifecycle_stage", "value": ["lead"]}, {"cat"}),
+    ({"field": "quality_score", "value": {"min": 80}}, {"ann", "bob"}),
+    ({"field": "quality_score", "value": {"max": 50}}, {"dan"}),
 ]
 
 
