@@ -34,9 +34,9 @@ class CustomerAdmin(SimpleHistoryAdmin):
         "created_at",
         "archived_at",
     )
-    list_filter = ("lifecycle_stage", "kind", "country", "income_band")
+    list_filter = ("lifecycle_stage", "kind", "contactability", "is_test", "country", "income_band")
     search_fields = ("email", "last_name", "organisation_name", "postcode", "external_id")
-    readonly_fields = ("public_id", "field_sources", "created_at", "updated_at")
+    readonly_fields = ("public_id", "field_sources", "quality_score", "created_at", "updated_at")
     autocomplete_fields = ("interests",)
     show_full_result_count = False  # a COUNT(*) over a million rows on every list page
     date_hierarchy = "created_at"

@@ -11,4 +11,5 @@ urlpatterns = [
     path("<uuid:public_id>/", views.customer_detail, name="detail"),
     path("<uuid:public_id>/edit/", views.customer_edit, name="edit"),
     path("<uuid:public_id>/archive/", views.customer_archive, name="archive"),
+    path("<uuid:public_id>/verify/", views.customer_verify, name="verify"),
 ]

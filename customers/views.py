@@ -167,8 +167,23 @@ def customer_detail(request, public_id):
         "history": _history(customer, request.user),
         "history_limit": HISTORY_LIMIT,
         "reporting_currency": settings.REPORTING_CURRENCY,
+        "quality_issues": customer.quality_issues.filter(status="open").order_by("field"),
+        "masked": masked,
     }
     return render(request, "customers/detail.html", context)
+
+
+@require_POST
+@permission_required("customers.change_customer", raise_exception=True)
+def customer_verify(request, public_id):
+    customer = get_object_or_404(Customer, public_id=public_id)
+    try:
+        services.customer_mark_verified(customer=customer, actor=request.user)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, "Marked verified today.")
+    return redirect(customer)
 
 
 def _save_form(request, form, save):

@@ -142,3 +142,20 @@ def test_the_steward_queues_a_sweep_from_the_dashboard(
     assert response.status_code == 302
     assert len(queued) == 1
     assert page_client_for(marketing_user).post(reverse("quality:sweep")).status_code == 403
+
+
+def test_the_customer_page_shows_the_score_and_open_issues_and_verifies(
+    page_client_for, marketing_user
+):
+    customer = raw(email="ada@@example.com", last_verified_at=None)
+    quality_sweep(triggered_by="test")
+    client = page_client_for(marketing_user)
+
+    page = client.get(customer.get_absolute_url()).content.decode()
+    client.post(reverse("customers:verify", args=[customer.public_id]))
+
+    assert "score 75 / 100" in page  # invalid email (high, 20), never verified (low, 5)
+    assert "is not a valid email address" in page
+    customer.refresh_from_db()
+    assert customer.last_verified_at is not None
+    assert not customer.quality_issues.filter(code="stale_verification", status="open").exists()
