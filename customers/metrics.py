@@ -175,8 +175,8 @@ def revenue_12m(*, as_of: dt.date):
     return _orders_in_year(as_of).aggregate(v=Sum("total_amount"))["v"]
 
 
-# Measured by duplicate detection and the quality sweep, which are not built
-# yet: until they are, these report "no data" rather than a made-up figure.
+# Measured by duplicate detection and the quality sweep: "no data" until
+# they have run, rather than a made-up figure.
 @metrics.register(
     "duplicate_rate",
     label="Duplicate rate",
@@ -201,7 +201,11 @@ def duplicate_rate(*, as_of: dt.date):
     "quality_score",
     label="Quality score",
     unit=metrics.Unit.SCORE,
-    description="Mean quality score (0 to 100) of live records after the last quality sweep.",
+    description=(
+        "Mean quality score (0 to 100) of the live records checked against the quality rules; "
+        "no data until a record has been checked."
+    ),
 )
 def quality_score(*, as_of: dt.date):
-    return None
+    value = _live().filter(quality_score__isnull=False).aggregate(v=Avg("quality_score"))["v"]
+    return None if value is None else Decimal(value)

@@ -196,3 +196,14 @@ def test_workers_share_the_sweep_as_a_group_of_chunks():
     assert run.status == RunStatus.SUCCEEDED
     assert run.records_checked == 5
     assert QualityIssue.objects.filter(code="invalid_email").count() == 5
+
+
+def test_the_quality_score_metric_is_the_mean_score_of_checked_records():
+    from mis import metrics
+
+    assert metrics.measure("quality_score").display == "no data"
+    bad_customer(email="ada@@example.com", last_verified_at=timezone.now())
+    CustomerFactory(last_verified_at=timezone.now())
+    quality_sweep(triggered_by="test")
+
+    assert metrics.measure("quality_score").value == 90
