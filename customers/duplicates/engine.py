@@ -325,7 +325,9 @@ def train(con: duckdb.DuckDBPyConnection, table: str) -> dict[str, Any]:
         )
     except Exception:  # noqa: BLE001  (a file with none of these fields)
         logger.warning("Could not estimate the prior; keeping Splink's default.", exc_info=True)
-    linker.training.estimate_u_using_random_sampling(max_pairs=5e6, seed=42)
+    linker.training.estimate_u_using_random_sampling(
+        max_pairs=settings.DUPLICATE_U_MAX_PAIRS, seed=42
+    )
     trained = 0
     for rule in (block_on("dob"), block_on("surname", "postcode"), block_on("email")):
         try:
@@ -357,8 +359,9 @@ def predict(
             "retain_matching_columns": True,
         },
     )
+    # A threshold of 1 is a match weight of infinity, which SQL cannot say.
     predictions = linker.inference.predict(
-        threshold_match_probability=threshold, warning_mode="never"
+        threshold_match_probability=min(threshold, 1 - 1e-12), warning_mode="never"
     )
     names = [c["output_column_name"] for c in model["comparisons"]]
     columns = {row[0] for row in con.execute(f"DESCRIBE {predictions.physical_name}").fetchall()}

@@ -249,6 +249,8 @@ def _write_candidates(sweep: DuplicateSweep, model: MatchModel, path: Path) -> d
     with transaction.atomic():
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:
+                # Inside an outer transaction ON COMMIT has not come yet.
+                cursor.execute("DROP TABLE IF EXISTS scored")
                 cursor.execute(
                     "CREATE TEMP TABLE scored (a bigint, b bigint, p double precision, "
                     "w double precision, evidence jsonb) ON COMMIT DROP"
