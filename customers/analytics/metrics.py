@@ -213,7 +213,8 @@ def _refresh_purchases(as_of: dt.date) -> None:
         )
         cursor.execute(
             f"INSERT INTO {table} (customer_id, kind, value) "
-            f"SELECT DISTINCT o.customer_id, %s, l.product_category "
+            # Lower case: a category rule matches whatever the case of the orders.
+            f"SELECT DISTINCT o.customer_id, %s, LOWER(l.product_category) "
             f"FROM {line} l JOIN {order} o ON o.id = l.order_id WHERE o.ordered_at < %s",
             [PurchaseKind.CATEGORY, cutoff],
         )

@@ -290,7 +290,8 @@ RULE_TYPES: dict[str, RuleType] = {
             "buying pattern",
             Shape.LIST,
             _bought(PurchaseKind.CATEGORY),
-            help="The product category exactly as the orders give it.",
+            normalise=lambda text: " ".join(text.lower().split()),
+            help="A product category as the orders name it, in any case.",
         ),
         RuleType(
             "channel",

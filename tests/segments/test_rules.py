@@ -53,6 +53,7 @@ CASES = [
     ({"field": "order_count", "value": {"min": 3}}, {"dan"}),
     ({"field": "order_count", "value": {"max": 0}}, {"cat"}),
     ({"field": "category_bought", "value": ["garden"]}, {"ann", "bob"}),
+    ({"field": "category_bought", "value": ["TOYS"]}, {"dan"}),
     ({"field": "channel", "value": ["phone", "marketplace"]}, {"bob", "dan"}),
     ({"field": "lifecycle_stage", "value": ["lead"]}, {"cat"}),
     ({"field": "quality_score", "value": {"min": 80}}, {"ann", "bob"}),
