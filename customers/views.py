@@ -4,9 +4,11 @@ from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.html import format_html
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from customers import exports, selectors, services
+from customers.duplicates.entry import likely_duplicates
 from customers.filters import SENSITIVE_FILTERS, CustomerFilter
 from customers.forms import CustomerForm
 from customers.masking import MASK, can_view_sensitive, masked_fields_for
@@ -148,6 +150,8 @@ def _history(customer: Customer, user) -> list[dict]:
 @permission_required("customers.view_customer", raise_exception=True)
 def customer_detail(request, public_id):
     customer = get_object_or_404(selectors.customer_list_queryset(), public_id=public_id)
+    if customer.merged_into_id:  # an old link to a merged record leads to its survivor
+        return redirect(customer.merged_into)
     personal_data_accessed.send(
         sender=Customer,
         user=request.user,
@@ -208,6 +212,16 @@ def customer_create(request):
         )
         if customer is not None:
             messages.success(request, f"{customer.display_name} was added.")
+            for likely in likely_duplicates(customer):
+                messages.warning(
+                    request,
+                    format_html(
+                        'Possible duplicate of <a href="{}">{}</a> ({}).',
+                        likely.customer.get_absolute_url(),
+                        likely.customer.display_name,
+                        f"{likely.probability:.0%}",
+                    ),
+                )
             return redirect(customer)
     return render(request, "customers/form.html", {"form": form, "creating": True})
 

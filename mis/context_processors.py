@@ -5,6 +5,7 @@ SECTIONS = (
     ("customers", "Customers", "customers:list"),
     ("imports", "Imports", "imports:list"),
     ("quality", "Quality", "quality:dashboard"),
+    ("duplicates", "Duplicates", "duplicates:queue"),
     ("segments", "Segments", "segments:list"),
     ("analytics", "Analytics", "analytics:index"),
     ("insight", "Insight", "insight:index"),

@@ -14,6 +14,7 @@ urlpatterns = [
     path("analytics/", include("customers.analytics.urls")),
     path("insight/", include("insight.urls")),
     path("imports/", include("customers.imports.urls")),
+    path("duplicates/", include("customers.duplicates.urls")),
     path("quality/", include("customers.quality.urls")),
     path("governance/", include("governance.urls")),
     path("admin/", admin.site.urls),

@@ -1,4 +1,5 @@
-from django.shortcuts import get_object_or_404
+from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
@@ -16,6 +17,7 @@ from customers.api.serializers import (
     OrderInputSerializer,
     OrderOutputSerializer,
 )
+from customers.duplicates.entry import likely_duplicates, likely_duplicates_data
 from customers.filters import CustomerFilter, OrderFilter
 from customers.models import AttributeDefinition, Customer, ExportFormat, ExportVia
 from customers.signals import personal_data_accessed
@@ -86,6 +88,10 @@ class CustomerViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
 
     def retrieve(self, request, *args, **kwargs):
         customer = self.get_object()
+        if customer.merged_into_id:  # a merged record's id leads to its survivor
+            return redirect(
+                reverse("api:customer-detail", kwargs={"public_id": customer.merged_into.public_id})
+            )
         _announce_read(request, action="api_read", customers=[customer])
         return Response(self.get_serializer(customer).data)
 
@@ -146,16 +152,23 @@ class CustomerViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
         )
         return exports.customer_export_response(export=export, queryset=queryset)
 
-    @extend_schema(request=CustomerInputSerializer, responses={201: CustomerOutputSerializer})
+    @extend_schema(
+        request=CustomerInputSerializer,
+        responses={201: CustomerOutputSerializer},
+        description="The response also has likely_duplicates: the existing records this one "
+        "probably duplicates (id, display_name, match_probability, decision, evidence).",
+    )
     def create(self, request):
         payload = CustomerInputSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         data = dict(payload.validated_data)
         source = _source(request, data)
         customer = services.customer_create(data=data, source=source, actor=request.user)
+        likely = likely_duplicates(customer)
         customer = selectors.customer_get(customer.public_id)
         output = self.get_serializer(customer)
-        return Response(output.data, status=status.HTTP_201_CREATED)
+        data = {**output.data, "likely_duplicates": likely_duplicates_data(likely)}
+        return Response(data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=CustomerInputSerializer, responses={200: CustomerOutputSerializer})
     def partial_update(self, request, public_id=None):

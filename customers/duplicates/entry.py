@@ -179,3 +179,17 @@ def likely_duplicates(
         )
     found.sort(key=lambda item: -item.probability)
     return found[:limit]
+
+
+def likely_duplicates_data(found: list[LikelyDuplicate]) -> list[dict]:
+    """The likely duplicates as the API returns them."""
+    return [
+        {
+            "id": str(item.customer.public_id),
+            "display_name": item.customer.display_name,
+            "match_probability": round(item.probability, 4),
+            "decision": item.decision,
+            "evidence": {name: weight for name, (_level, weight) in item.evidence.items()},
+        }
+        for item in found
+    ]

@@ -1,4 +1,5 @@
 import csv
+import io
 import threading
 
 import pytest
@@ -169,12 +170,14 @@ def test_of_two_sweeps_started_at_once_one_refuses(trained_settings):
 def test_the_command_exports_the_pairs(match_model, records, tmp_path):
     path = tmp_path / "pairs.csv"
 
-    call_command("sweep_duplicates", "--export-pairs", str(path), stdout=open("/dev/null", "w"))
+    out = io.StringIO()
+    call_command("sweep_duplicates", "--export-pairs", str(path), stdout=out)
 
     rows = list(csv.reader(path.open()))
     assert rows[0] == ["external_id_a", "external_id_b", "score", "decision"]
     assert [row[:2] for row in rows[1:]] == [["A-1", "A-2"]]
     assert rows[1][3] == "duplicate" and float(rows[1][2]) >= 0.99
+    assert "1 duplicate and 0 possible pairs" in out.getvalue()
 
 
 def test_the_command_refuses_a_folder_that_does_not_exist(match_model, tmp_path):

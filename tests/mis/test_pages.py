@@ -15,7 +15,7 @@ from tests.factories import PASSWORD, CustomerFactory, OrderFactory, UserFactory
 pytestmark = pytest.mark.django_db
 
 # Every section of the navigation.
-SECTIONS = ["imports", "quality", "segments", "analytics", "insight", "governance"]
+SECTIONS = ["imports", "quality", "duplicates", "segments", "analytics", "insight", "governance"]
 
 PAGES = [
     reverse("home"),

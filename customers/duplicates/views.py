@@ -1,0 +1,243 @@
+"""Pages of duplicate review: the queue, a pair side by side with the evidence
+and a choice per field, merges and their undo.
+
+Everyone who may see the queue (customers.view_duplicatecandidate: marketing
+staff, managers, the data steward, the data protection lead) sees pairs and
+evidence; only the data steward (customers.merge_customers) merges, undoes,
+marks pairs as not the same and starts a sweep."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import permission_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_GET, require_POST
+
+from customers.duplicates import engine
+from customers.duplicates.merge import (
+    MERGE_FIELDS,
+    MERGE_PERMISSION,
+    MergeError,
+    candidate_mark_distinct,
+    candidate_merge,
+    merge_defaults,
+    merge_undo,
+)
+from customers.masking import MASK, masked_fields_for
+from customers.models import (
+    CandidateStatus,
+    Customer,
+    DuplicateCandidate,
+    DuplicateSweep,
+    MatchDecision,
+    Merge,
+    MergeStatus,
+    SweepStatus,
+)
+from customers.signals import personal_data_accessed
+
+PAGE_SIZE = 50
+
+
+def _after(request) -> tuple[float, int] | None:
+    """The keyset cursor: the last row's probability and id."""
+    raw = request.GET.get("after", "")
+    if not raw:
+        return None
+    try:
+        probability, pk = raw.split(":")
+        return float(probability), int(pk)
+    except ValueError as exc:
+        raise Http404("That page link is not valid; start again from the first page.") from exc
+
+
+@require_GET
+@permission_required("customers.view_duplicatecandidate", raise_exception=True)
+def queue(request):
+    decision = request.GET.get("decision", "")
+    if decision and decision not in MatchDecision.values:
+        messages.error(request, f"Unknown decision “{decision}”: showing every pending pair.")
+        decision = ""
+    pairs = DuplicateCandidate.objects.filter(status=CandidateStatus.PENDING).select_related(
+        "customer_a", "customer_b"
+    )
+    if decision:
+        pairs = pairs.filter(decision=decision)
+    after = _after(request)
+    if after is not None:
+        from django.db.models import Q
+
+        pairs = pairs.filter(
+            Q(match_probability__lt=after[0]) | Q(match_probability=after[0], pk__gt=after[1])
+        )
+    rows = list(pairs.order_by("-match_probability", "pk")[: PAGE_SIZE + 1])
+    more = len(rows) > PAGE_SIZE
+    rows = rows[:PAGE_SIZE]
+    context = {
+        "pairs": rows,
+        "decision": decision,
+        "decisions": MatchDecision.choices,
+        "next_after": f"{rows[-1].match_probability!r}:{rows[-1].pk}" if more else None,
+        "last_sweep": DuplicateSweep.objects.select_related("match_model").first(),
+        "running": DuplicateSweep.objects.filter(status=SweepStatus.RUNNING).exists(),
+        "recent_merges": Merge.objects.select_related("survivor", "merged", "merged_by")[:10],
+        "can_merge": request.user.has_perm(MERGE_PERMISSION),
+    }
+    return render(request, "duplicates/queue.html", context)
+
+
+def _display(customer: Customer, field: str, masked) -> str:
+    if field in masked:
+        return MASK
+    value = getattr(customer, field)
+    if field == "country":
+        return customer.country.name if customer.country else ""
+    display = getattr(customer, f"get_{field}_display", None)
+    if display is not None and value:
+        return display()
+    return "" if value is None else str(value)
+
+
+@require_GET
+@permission_required("customers.view_duplicatecandidate", raise_exception=True)
+def review(request, pk: int):
+    candidate = get_object_or_404(
+        DuplicateCandidate.objects.select_related("customer_a", "customer_b", "match_model"), pk=pk
+    )
+    a, b = candidate.customer_a, candidate.customer_b
+    personal_data_accessed.send(
+        sender=Customer,
+        user=request.user,
+        action="view",
+        via="page",
+        customer_ids=[a.pk, b.pk],
+        count=2,
+        request=request,
+        detail="duplicate review",
+    )
+    masked = set(masked_fields_for(request.user))
+    defaults = merge_defaults(a, b)
+    fields = [
+        {
+            "name": field,
+            "label": Customer._meta.get_field(field).verbose_name,
+            "a": _display(a, field, masked),
+            "b": _display(b, field, masked),
+            "same": getattr(a, field) == getattr(b, field),
+            "default": defaults["choices"][field],
+            # A masked value cannot be chosen knowingly: the default stands.
+            "choosable": field not in masked,
+        }
+        for field in MERGE_FIELDS
+    ]
+    labels = engine.level_labels(candidate.match_model.splink_settings)
+    evidence = [
+        {
+            "comparison": name.replace("_", " "),
+            "level": labels.get(name, {}).get(int(level), f"level {level}"),
+            "weight": weight,
+        }
+        for name, (level, weight) in candidate.evidence.items()
+    ]
+    context = {
+        "candidate": candidate,
+        "a": a,
+        "b": b,
+        "fields": fields,
+        "survivor": defaults["survivor"],
+        "evidence": evidence,
+        "can_merge": request.user.has_perm(MERGE_PERMISSION)
+        and candidate.status == CandidateStatus.PENDING
+        and not (a.is_merged or b.is_merged),
+    }
+    return render(request, "duplicates/review.html", context)
+
+
+@require_POST
+@permission_required(MERGE_PERMISSION, raise_exception=True)
+def merge(request, pk: int):
+    candidate = get_object_or_404(
+        DuplicateCandidate.objects.select_related("customer_a", "customer_b"), pk=pk
+    )
+    choices = {
+        field: request.POST[f"choice_{field}"]
+        for field in MERGE_FIELDS
+        if request.POST.get(f"choice_{field}")
+    }
+    try:
+        done = candidate_merge(
+            candidate=candidate,
+            survivor=request.POST.get("survivor", ""),
+            choices=choices,
+            actor=request.user,
+        )
+    except (MergeError, PermissionDenied) as exc:
+        messages.error(request, str(exc))
+        return redirect("duplicates:review", pk=pk)
+    except ValidationError as exc:
+        for field, problems in exc.message_dict.items():
+            messages.error(request, f"{field}: {' '.join(problems)}")
+        return redirect("duplicates:review", pk=pk)
+    messages.success(
+        request, f"{done.merged.display_name} was merged into {done.survivor.display_name}."
+    )
+    return redirect("duplicates:queue")
+
+
+@require_POST
+@permission_required("customers.change_duplicatecandidate", raise_exception=True)
+def distinct(request, pk: int):
+    candidate = get_object_or_404(DuplicateCandidate, pk=pk)
+    try:
+        candidate_mark_distinct(candidate=candidate, actor=request.user)
+    except MergeError as exc:
+        messages.error(request, str(exc))
+        return redirect("duplicates:review", pk=pk)
+    messages.success(request, "Marked as two different records; later sweeps leave the pair.")
+    return redirect("duplicates:queue")
+
+
+@require_POST
+@permission_required(MERGE_PERMISSION, raise_exception=True)
+def undo(request, public_id):
+    done = get_object_or_404(Merge, public_id=public_id)
+    try:
+        merge_undo(merge=done, actor=request.user)
+    except MergeError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, "The merge was undone; both records are back as they were.")
+    return redirect("duplicates:merges")
+
+
+@require_GET
+@permission_required("customers.view_merge", raise_exception=True)
+def merges(request):
+    rows = Merge.objects.select_related("survivor", "merged", "merged_by", "undone_by")
+    return render(
+        request,
+        "duplicates/merges.html",
+        {
+            "merges": rows[:100],
+            "can_merge": request.user.has_perm(MERGE_PERMISSION),
+            "merged_status": MergeStatus.MERGED,
+        },
+    )
+
+
+@require_POST
+@permission_required("customers.add_duplicatesweep", raise_exception=True)
+def sweep_start(request):
+    """Queue a sweep on the workers (the page does not wait an hour)."""
+    from customers.duplicates.tasks import duplicate_sweep_task
+
+    if DuplicateSweep.objects.filter(status=SweepStatus.RUNNING).exists():
+        messages.error(request, "A duplicate sweep is already running.")
+    else:
+        user_id = request.user.pk
+        transaction.on_commit(lambda: duplicate_sweep_task.delay(user_id))
+        messages.success(request, "The duplicate sweep was queued; the queue fills when it ends.")
+    return redirect("duplicates:queue")

@@ -1,0 +1,114 @@
+import pytest
+from django.urls import reverse
+
+from customers.models import Customer, DuplicateCandidate, MatchDecision, Merge, MergeStatus
+from tests.duplicates.conftest import person
+
+
+@pytest.fixture
+def candidate(match_model):
+    a = person(external_id="A-1")
+    b = person(external_id="A-2", first_name="Bob", address_line1="22 New Road")
+    return DuplicateCandidate.objects.create(
+        customer_a=a,
+        customer_b=b,
+        match_probability=0.9995,
+        match_weight=21.3,
+        decision=MatchDecision.DUPLICATE,
+        match_model=match_model,
+        evidence={"name": [6, 11.2], "email": [4, 9.5], "address": [0, -2.1]},
+    )
+
+
+@pytest.mark.parametrize("who", ["marketing_user", "manager", "steward", "dpo"])
+def test_the_review_roles_see_the_queue_and_the_evidence(who, persona, page_client_for, candidate):
+    client = page_client_for(persona(who))
+
+    queue = client.get(reverse("duplicates:queue"))
+    review = client.get(reverse("duplicates:review", args=[candidate.pk]))
+
+    assert queue.status_code == 200 and "Robert Hargreaves" in queue.content.decode()
+    assert review.status_code == 200
+    assert "Nickname of the same first name, same surname" in review.content.decode()
+    assert "22 New Road" in review.content.decode()
+
+
+@pytest.mark.parametrize("who", ["integration_user", "outsider"])
+def test_others_may_not_see_the_queue(who, persona, page_client_for, candidate):
+    assert page_client_for(persona(who)).get(reverse("duplicates:queue")).status_code == 403
+
+
+def test_anonymous_visitors_are_sent_to_log_in(page_client_for, candidate):
+    response = page_client_for(None).get(reverse("duplicates:queue"))
+
+    assert response.status_code == 302 and "login" in response["Location"]
+
+
+def test_marketing_staff_see_no_merge_button_and_cannot_merge(
+    page_client_for, marketing_user, candidate
+):
+    client = page_client_for(marketing_user)
+
+    page = client.get(reverse("duplicates:review", args=[candidate.pk])).content.decode()
+    response = client.post(reverse("duplicates:merge", args=[candidate.pk]), {"survivor": "a"})
+
+    assert ">Merge</button>" not in page
+    assert response.status_code == 403
+    assert not Merge.objects.exists()
+
+
+def test_a_steward_merges_with_a_choice_per_field_and_undoes_it(
+    page_client_for, steward, candidate
+):
+    client = page_client_for(steward)
+    a, b = candidate.customer_a, candidate.customer_b
+
+    response = client.post(
+        reverse("duplicates:merge", args=[candidate.pk]),
+        {"survivor": "a", "choice_address_line1": "b"},
+    )
+
+    assert response.status_code == 302
+    a.refresh_from_db()
+    b.refresh_from_db()
+    assert b.merged_into == a and a.address_line1 == "22 New Road"
+    # The merged record's page and API id lead to the survivor.
+    assert client.get(b.get_absolute_url())["Location"] == a.get_absolute_url()
+    api = client.get(reverse("api:customer-detail", kwargs={"public_id": b.public_id}))
+    assert api.status_code == 302 and str(a.public_id) in api["Location"]
+    assert b not in Customer.objects.active()
+
+    merge = Merge.objects.get()
+    assert client.post(reverse("duplicates:undo", args=[merge.public_id])).status_code == 302
+    merge.refresh_from_db()
+    a.refresh_from_db()
+    assert merge.status == MergeStatus.UNDONE and a.address_line1 == "12 Station Road"
+
+
+def test_a_merge_without_a_survivor_says_what_is_missing(page_client_for, steward, candidate):
+    response = page_client_for(steward).post(
+        reverse("duplicates:merge", args=[candidate.pk]), {}, follow=True
+    )
+
+    assert "survivor: Choose which record survives" in response.content.decode()
+    assert not Merge.objects.exists()
+
+
+def test_not_the_same_takes_the_pair_out_of_the_queue(page_client_for, steward, candidate):
+    client = page_client_for(steward)
+
+    client.post(reverse("duplicates:distinct", args=[candidate.pk]))
+
+    assert "Robert Hargreaves" not in client.get(reverse("duplicates:queue")).content.decode()
+
+
+def test_the_queue_filters_by_decision_and_refuses_an_unknown_one(
+    page_client_for, steward, candidate
+):
+    client = page_client_for(steward)
+
+    possible = client.get(reverse("duplicates:queue"), {"decision": "possible"})
+    unknown = client.get(reverse("duplicates:queue"), {"decision": "maybe"})
+
+    assert "Robert Hargreaves" not in possible.content.decode()
+    assert "Unknown decision" in unknown.content.decode()
