@@ -193,41 +193,43 @@ def _comparisons():
             cll.ElseLevel(),
         ],
     )
-    date_of_birth = cl.CustomComparison(
-        output_column_name="date_of_birth",
-        comparison_description="Date of birth",
-        comparison_levels=[
-            cll.NullLevel("dob"),
-            cll.ExactMatchLevel("dob").configure(label_for_charts="Same date of birth"),
-            cll.CustomLevel(
-                "dob_l = dob_swapped_r OR dob_swapped_l = dob_r",
-                label_for_charts="Day and month swapped",
-            ),
-            cll.DamerauLevenshteinLevel("dob", 1).configure(label_for_charts="One digit different"),
-            cll.ElseLevel(),
-        ],
+
+    def exact_then(column: str, description: str, same: str, *near) -> object:
+        """Missing, the same, then each nearer-than-different level, then the rest."""
+        return cl.CustomComparison(
+            output_column_name="date_of_birth" if column == "dob" else column,
+            comparison_description=description,
+            comparison_levels=[
+                cll.NullLevel(column),
+                cll.ExactMatchLevel(column).configure(label_for_charts=same),
+                *near,
+                cll.ElseLevel(),
+            ],
+        )
+
+    date_of_birth = exact_then(
+        "dob",
+        "Date of birth",
+        "Same date of birth",
+        cll.CustomLevel(
+            "dob_l = dob_swapped_r OR dob_swapped_l = dob_r",
+            label_for_charts="Day and month swapped",
+        ),
+        cll.DamerauLevenshteinLevel("dob", 1).configure(label_for_charts="One digit different"),
     )
-    phone = cl.CustomComparison(
-        output_column_name="phone",
-        comparison_description="Phone number (last nine digits)",
-        comparison_levels=[
-            cll.NullLevel("phone"),
-            cll.ExactMatchLevel("phone").configure(label_for_charts="Same number"),
-            cll.DamerauLevenshteinLevel("phone", 1).configure(
-                label_for_charts="One digit different or two swapped"
-            ),
-            cll.ElseLevel(),
-        ],
+    phone = exact_then(
+        "phone",
+        "Phone number (last nine digits)",
+        "Same number",
+        cll.DamerauLevenshteinLevel("phone", 1).configure(
+            label_for_charts="One digit different or two swapped"
+        ),
     )
-    postcode = cl.CustomComparison(
-        output_column_name="postcode",
-        comparison_description="Postcode",
-        comparison_levels=[
-            cll.NullLevel("postcode"),
-            cll.ExactMatchLevel("postcode").configure(label_for_charts="Same postcode"),
-            cll.LevenshteinLevel("postcode", 1).configure(label_for_charts="One character off"),
-            cll.ElseLevel(),
-        ],
+    postcode = exact_then(
+        "postcode",
+        "Postcode",
+        "Same postcode",
+        cll.LevenshteinLevel("postcode", 1).configure(label_for_charts="One character off"),
     )
     address = cl.CustomComparison(
         output_column_name="address",

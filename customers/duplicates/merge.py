@@ -31,31 +31,18 @@ from customers.models import (
     QualityIssue,
     QualityIssueStatus,
 )
+from customers.services import CUSTOMER_WRITABLE_FIELDS
 from customers.signals import customer_merge_undone, customer_merged
 
 MERGE_PERMISSION = "customers.merge_customers"
 
-# The fields a reviewer chooses between, in the order the review page shows them.
-MERGE_FIELDS = (
-    "first_name",
-    "last_name",
-    "organisation_name",
-    "email",
-    "phone",
-    "address_line1",
-    "address_line2",
-    "city",
-    "region",
-    "postcode",
-    "country",
-    "date_of_birth",
-    "occupation",
-    "income_band",
-    "household_size",
-    "lifestyle",
-    "values",
-    "lifecycle_stage",
-    "last_verified_at",
+# The fields a reviewer chooses between, in the order the review page shows
+# them: what a caller may write, less the record's kind and its id in the
+# source system (which stay the survivor's) and custom attributes (merged).
+MERGE_FIELDS = tuple(
+    field
+    for field in CUSTOMER_WRITABLE_FIELDS
+    if field not in {"kind", "external_id", "attributes"}
 )
 _DATE_FIELDS = {"date_of_birth": parse_date, "last_verified_at": parse_datetime}
 # Restored on undo as well as the chosen fields: the merge changes them too.
