@@ -1,6 +1,7 @@
 """The segment pages: list, builder with its live count, save, versions."""
 
 import pytest
+from django.db import connection
 from django.urls import reverse
 
 from customers.models import Segment
@@ -69,7 +70,8 @@ def test_a_count_above_the_cap_says_more_than(page_client_for, marketing_user, m
     html = page_client_for(marketing_user).post(reverse("segments:count"), builder_form())
 
     assert "More than 2</strong>" in html.content.decode()
-    assert "(about " in html.content.decode()
+    # The planner's estimate beside it comes from PostgreSQL's EXPLAIN.
+    assert ("(about " in html.content.decode()) == (connection.vendor == "postgresql")
 
 
 def test_adding_a_rule_and_a_group_redraws_the_builder_with_them(page_client_for, marketing_user):
@@ -190,6 +192,9 @@ def test_a_data_steward_may_read_a_segment_but_not_change_it(
     assert segment.name == "Londoners"
 
 
+@pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="the time limit is PostgreSQL's statement_timeout"
+)
 def test_a_count_that_takes_too_long_gives_the_planners_estimate_instead(db):
     from customers.models import Customer
     from customers.segments.selectors import live_count
