@@ -76,30 +76,78 @@ class RequirementCoverage:
         return [gap for f in self.fields for gap in f.gaps]
 
 
-class _Measures:
-    """Each field measured once per call, however many requirements name it."""
+class Measures:
+    """The measures one page (or response) needs, each taken once however
+    many requirements or criteria name it.
 
-    def __init__(self, as_of: dt.date | None):
-        self.as_of = as_of
-        self.cache: dict[tuple[str, str], metrics.Measurement] = {}
+    By default a figure comes from the latest daily snapshot, if it is today's
+    or yesterday's (the night's run measures the whole registry at 01:30): a
+    coverage page of a dozen fields would otherwise run several counts of the
+    customer table per field on every view. ``live=True`` measures now (the "Measure now" link,
+    and reviews, whose figures are the record)."""
 
-    def __call__(self, metric: str, field_name: str) -> metrics.Measurement:
-        key = (metric, field_name)
+    do_not_call_in_templates = True  # templates read snapshot_time, not call it
+
+    def __init__(self, *, live: bool = False):
+        self.live = live
+        self.cache: dict[tuple[str, str], tuple[metrics.Measurement, str]] = {}
+        self._snapshots: dict[tuple[str, str], MetricSnapshot] | None = None
+
+    def _today(self) -> dict[tuple[str, str], MetricSnapshot]:
+        """The latest snapshot, if it is today's or (before the night's run)
+        yesterday's; older figures are measured again rather than shown."""
+        if self._snapshots is None:
+            self._snapshots = {}
+            if not self.live:
+                today = timezone.localdate()
+                recent = MetricSnapshot.objects.filter(
+                    taken_on__gte=today - dt.timedelta(days=1), taken_on__lte=today
+                )
+                day = recent.order_by("-taken_on").values_list("taken_on", flat=True).first()
+                if day is not None:
+                    self._snapshots = {
+                        (s.metric, s.params_key): s for s in recent.filter(taken_on=day)
+                    }
+        return self._snapshots
+
+    @property
+    def snapshot_time(self):
+        """When today's snapshot was taken, if the figures come from it."""
+        snapshots = self._today()
+        return max((s.taken_at for s in snapshots.values()), default=None)
+
+    def __call__(self, metric: str, params: dict | None = None):
+        """(measurement, source) for the metric with its parameters."""
+        params = params or {}
+        key = (metric, metrics.params_key(params))
         if key not in self.cache:
-            self.cache[key] = metrics.measure(
-                metric, params={"field": field_name}, as_of=self.as_of
-            )
+            snapshot = self._today().get(key)
+            if snapshot is not None:
+                self.cache[key] = (
+                    metrics.Measurement(
+                        metric=metrics.get(metric),
+                        params=params,
+                        value=snapshot.value,
+                        as_of=snapshot.taken_on,
+                    ),
+                    f"snapshot of {timezone.localtime(snapshot.taken_at):%-d %b %Y %H:%M}",
+                )
+            else:
+                self.cache[key] = (metrics.measure(metric, params=params), "live")
         return self.cache[key]
 
 
 def requirement_coverage(
-    requirements: QuerySet[InformationRequirement] | None = None, *, as_of: dt.date | None = None
+    requirements: QuerySet[InformationRequirement] | None = None,
+    *,
+    measures: Measures | None = None,
 ) -> list[RequirementCoverage]:
     """The completeness and validity of every field each requirement needs,
-    from the registry's ``field_completeness`` and ``field_validity``."""
+    from the registry's ``field_completeness`` and ``field_validity``
+    (today's snapshot where there is one, unless ``measures`` is live)."""
     if requirements is None:
         requirements = InformationRequirement.objects.all()
-    measure = _Measures(as_of)
+    measures = measures or Measures()
     coverage = []
     for requirement in requirements:
         coverage.append(
@@ -108,8 +156,8 @@ def requirement_coverage(
                 fields=[
                     FieldCoverage(
                         field=name,
-                        completeness=measure("field_completeness", name),
-                        validity=measure("field_validity", name),
+                        completeness=measures("field_completeness", {"field": name})[0],
+                        validity=measures("field_validity", {"field": name})[0],
                         min_completeness=requirement.min_completeness,
                         min_validity=requirement.min_validity,
                     )
@@ -121,12 +169,14 @@ def requirement_coverage(
 
 
 def requirement_shortfalls(
-    requirements: QuerySet[InformationRequirement] | None = None, *, as_of: dt.date | None = None
+    requirements: QuerySet[InformationRequirement] | None = None,
+    *,
+    measures: Measures | None = None,
 ) -> list[RequirementCoverage]:
     """The requirements the database does not meet today, must-haves first."""
     return [
         c
-        for c in requirement_coverage(requirements, as_of=as_of)
+        for c in requirement_coverage(requirements, measures=measures)
         if c.state == CoverageState.SHORTFALL
     ]
 
@@ -170,18 +220,22 @@ class CriterionResult:
 
 
 def criterion_measure(
-    criterion: SuccessCriterion, *, as_of: dt.date | None = None
+    criterion: SuccessCriterion,
+    *,
+    as_of: dt.date | None = None,
+    measures: Measures | None = None,
 ) -> CriterionResult:
-    """The criterion's metric today (measured live), or on a past day (read
-    from that day's snapshot: most measures describe the database as it is,
-    so a past day cannot be measured again). No snapshot, no figure."""
+    """The criterion's metric today (measured live, or as ``measures``
+    says), or on a past day (read from that day's snapshot: most measures
+    describe the database as it is, so a past day cannot be measured again).
+    No snapshot, no figure."""
     if not criterion.metric:
         return CriterionResult(criterion, None, "no metric")
     today = timezone.localdate()
     if as_of is None or as_of >= today:
-        return CriterionResult(
-            criterion, metrics.measure(criterion.metric, params=criterion.params), "live"
-        )
+        measures = measures or Measures(live=True)
+        measurement, source = measures(criterion.metric, criterion.params)
+        return CriterionResult(criterion, measurement, source)
     snapshot = MetricSnapshot.objects.filter(
         metric=criterion.metric, params_key=metrics.params_key(criterion.params), taken_on=as_of
     ).first()
@@ -203,8 +257,12 @@ def criterion_trend(criterion: SuccessCriterion, *, days: int = 90):
     return metrics.trend(criterion.metric, params=criterion.params, days=days)
 
 
-def strategy_criteria_results(strategy: InsightStrategy) -> list[CriterionResult]:
-    return [criterion_measure(c) for c in strategy.criteria.all()]
+def strategy_criteria_results(
+    strategy: InsightStrategy, *, measures: Measures | None = None
+) -> list[CriterionResult]:
+    """Every criterion of the strategy measured (live unless ``measures`` says)."""
+    measures = measures or Measures(live=True)
+    return [criterion_measure(c, measures=measures) for c in strategy.criteria.all()]
 
 
 def transitions_of(subject) -> list[Transition]:

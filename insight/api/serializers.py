@@ -17,7 +17,6 @@ from insight.models import (
     StrategyStatus,
     SuccessCriterion,
 )
-from mis import metrics
 from mis.api.serializers import StrictInputSerializer
 
 _USER = {"slug_field": "username", "read_only": True}
@@ -122,13 +121,13 @@ class CriterionOutputSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
     def get_measured(self, criterion) -> dict:
-        # Criteria of a page often share a measure: each is taken once per request.
-        cache = self.context.setdefault("measures", {})
-        key = (criterion.metric, metrics.params_key(criterion.params or {}))
-        if key not in cache:
-            cache[key] = selectors.criterion_measure(criterion)
-        result = cache[key]
-        met = criterion.is_met_by(result.value)
+        # One Measures for the whole response: criteria sharing a measure take
+        # it once; today's snapshot is used unless the caller asks ?live=true.
+        request = self.context.get("request")
+        live = request is not None and request.query_params.get("live") == "true"
+        measures = self.context.setdefault("measures", selectors.Measures(live=live))
+        result = selectors.criterion_measure(criterion, measures=measures)
+        met = result.met
         return {
             # As a string, like every decimal of the API: no float rounding.
             "value": None if result.value is None else str(result.value),

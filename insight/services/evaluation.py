@@ -191,8 +191,9 @@ def criteria_breaches_check(*, today: dt.date) -> int:
         .order_by("pk")
     )
     fired = 0
+    measures = selectors.Measures(live=True)  # criteria sharing a measure take it once
     for criterion in criteria:
-        result = selectors.criterion_measure(criterion)
+        result = selectors.criterion_measure(criterion, measures=measures)
         if result.met is False:
             fired += bool(
                 review_trigger_fire(

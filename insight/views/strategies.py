@@ -43,7 +43,8 @@ def requirements(request):
     queryset = InformationRequirement.objects.all()
     if need in Need.values:
         queryset = queryset.filter(need=need)
-    coverage = selectors.requirement_coverage(queryset)
+    measures = selectors.Measures(live=request.GET.get("live") == "1")
+    coverage = selectors.requirement_coverage(queryset, measures=measures)
     return render(
         request,
         "insight/requirements.html",
@@ -52,6 +53,7 @@ def requirements(request):
             "shortfalls": [c for c in coverage if c.state == selectors.CoverageState.SHORTFALL],
             "needs": Need.choices,
             "need": need if need in Need.values else "",
+            "measures": measures,
         },
     )
 
@@ -77,10 +79,12 @@ def strategy_detail(request, public_id):
         InsightStrategy.objects.select_related("owner", "approved_by", "business_case"),
         public_id=public_id,
     )
+    measures = selectors.Measures(live=request.GET.get("live") == "1")
     context = {
         "strategy": strategy,
-        "coverage": selectors.requirement_coverage(strategy.requirements.all()),
-        "criteria": selectors.strategy_criteria_results(strategy),
+        "coverage": selectors.requirement_coverage(strategy.requirements.all(), measures=measures),
+        "criteria": selectors.strategy_criteria_results(strategy, measures=measures),
+        "measures": measures,
         "consultations": strategy.consultations.select_related("stakeholder"),
         "approval_missing": (
             services.strategy_approval_missing(strategy)

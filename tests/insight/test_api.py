@@ -203,6 +203,24 @@ class TestCriteria:
         assert len(response.json()["smart_warnings"]) == 3
         assert response.json()["measured"]["display"] == "no data"
 
+    def test_the_list_reads_todays_snapshot_unless_asked_to_measure_now(
+        self, api_client_for, marketing_user
+    ):
+        from mis import metrics
+
+        CustomerFactory.create_batch(2)
+        metrics.metrics_snapshot()
+        CustomerFactory.create_batch(2, email="")
+        criterion(strategy(), target=Decimal("90"))
+        client = api_client_for(marketing_user)
+
+        [cached] = client.get(f"{BASE}/criteria/").json()["results"]
+        [live] = client.get(f"{BASE}/criteria/", {"live": "true"}).json()["results"]
+
+        assert cached["measured"]["source"].startswith("snapshot of")
+        assert (cached["measured"]["value"], cached["measured"]["met"]) == ("100.0000", True)
+        assert (live["measured"]["value"], live["measured"]["met"]) == ("50.0000", False)
+
     def test_criteria_are_filtered_by_strategy(self, api_client_for, marketing_user):
         first, second = strategy(), strategy()
         criterion(first, description="first's")

@@ -13,6 +13,7 @@ from customers.models import QualityIssue
 from insight import selectors
 from insight.models import CollectionOption, InformationRequirement
 from insight.services.records import record_create
+from mis import metrics
 from tests.factories import CustomerFactory
 from tests.insight.factories import requirement, source
 
@@ -82,11 +83,57 @@ def test_each_field_is_measured_once_however_many_requirements_name_it(
     for n in range(6):
         requirement(statement=f"need {n}", fields=["email"])
 
-    # One query for the requirements, then completeness (2) and validity (2) once.
-    with django_assert_max_num_queries(5):
+    # The requirements, the latest snapshot's day (none), then completeness
+    # (2) and validity (2) once.
+    with django_assert_max_num_queries(6):
         coverage = selectors.requirement_coverage()
 
     assert len(coverage) == 6
+
+
+def test_pages_read_todays_snapshot_and_measure_now_on_request(page_client_for, marketing_user):
+    CustomerFactory.create_batch(4)
+    metrics.metrics_snapshot()  # every field 100% complete this morning
+    CustomerFactory.create_batch(4, occupation="")  # half of them lack it now
+    requirement(statement="Target by occupation", fields=["occupation"])
+    client = page_client_for(marketing_user)
+
+    from_snapshot = client.get(reverse("insight:requirements")).content.decode()
+    measured_now = client.get(reverse("insight:requirements"), {"live": "1"}).content.decode()
+
+    assert "Figures from the metrics registry's snapshot of" in from_snapshot
+    assert "None: every measured requirement is met." in from_snapshot
+    assert "Measured now." in measured_now
+    assert "occupation completeness 50.0%, needs 90%" in measured_now
+
+
+def test_a_snapshot_makes_coverage_cost_three_queries_whatever_the_fields(
+    django_assert_max_num_queries,
+):
+    CustomerFactory.create_batch(2)
+    metrics.metrics_snapshot()
+    requirement(fields=["email", "phone", "postcode", "occupation", "region"])
+
+    # The requirements, the latest snapshot's day, its figures.
+    with django_assert_max_num_queries(3):
+        [coverage] = selectors.requirement_coverage()
+
+    assert coverage.state == selectors.CoverageState.MET
+
+
+def test_a_snapshot_older_than_yesterday_is_not_shown_as_current():
+    import datetime as dt
+
+    from django.utils import timezone
+
+    CustomerFactory.create_batch(2)
+    metrics.metrics_snapshot(as_of=timezone.localdate() - dt.timedelta(days=2))
+    CustomerFactory(email="")
+    requirement(fields=["email"])
+
+    [shortfall] = selectors.requirement_shortfalls()
+
+    assert shortfall.fields[0].completeness.display == "66.7%"  # measured now
 
 
 def test_a_requirement_names_only_known_customer_fields(marketing_user):
