@@ -218,7 +218,7 @@ class CollectionOption(models.Model):
     notes = models.TextField(blank=True)
 
     class Meta:
-        ordering = ["requirement", "pk"]
+        ordering = ["requirement_id", "pk"]
         constraints = [
             models.UniqueConstraint(
                 fields=["requirement", "source", "method"], name="collection_option_unique"
