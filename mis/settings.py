@@ -188,10 +188,22 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=60 * 60)
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# The queue tasks go to unless routed elsewhere (workers consume it with -Q).
+CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_TASK_DEFAULT_QUEUE", default="celery")
 
 # Every periodic job, in one place. Times are in TIME_ZONE.
 CELERY_BEAT_SCHEDULE = {
     # Every day at 01:30: record each metric of the registry, for trends.
+    # Every day at 02:00: check every live record against the quality rules.
+    "quality-sweep": {
+        "task": "customers.tasks.quality_sweep_task",
+        "schedule": crontab(hour=2, minute=0),
+    },
+    # Sundays at 03:00: propose records of no further use (nothing is deleted).
+    "redundancy-sweep": {
+        "task": "customers.tasks.redundancy_sweep_task",
+        "schedule": crontab(hour=3, minute=0, day_of_week="sun"),
+    },
     "metrics-snapshot": {
         "task": "mis.tasks.metrics_snapshot_task",
         "schedule": crontab(hour=1, minute=30),
@@ -311,6 +323,10 @@ DUPLICATE_SURVIVORSHIP = env.str("DUPLICATE_SURVIVORSHIP", default="most_recentl
 DUPLICATE_SOURCE_PRIORITY = env.list("DUPLICATE_SOURCE_PRIORITY", default=[])
 # Records sampled to train a match model (the estimates need no more).
 DUPLICATE_TRAINING_SAMPLE = env.int("DUPLICATE_TRAINING_SAMPLE", default=300_000)
+# Random pairs compared to estimate u (how often non-matches agree by chance).
+DUPLICATE_U_MAX_PAIRS = env.int("DUPLICATE_U_MAX_PAIRS", default=1_000_000)
+# Memory the matching engine (DuckDB) may hold before it spills to disk.
+DUPLICATE_DUCKDB_MEMORY = env.str("DUPLICATE_DUCKDB_MEMORY", default="1500MB")
 # A running sweep not heard from for this long was interrupted; the next may start.
 DUPLICATE_SWEEP_STALE_SECONDS = env.int("DUPLICATE_SWEEP_STALE_SECONDS", default=2 * 60 * 60)
 
@@ -339,10 +355,10 @@ ACCESS_LOG_MAX_IDS = env.int("ACCESS_LOG_MAX_IDS", default=1000)
 # Behind a proxy that sets X-Forwarded-For, log the client's address from it.
 ACCESS_LOG_TRUST_X_FORWARDED_FOR = _strict_bool("ACCESS_LOG_TRUST_X_FORWARDED_FOR", False)
 
-# Access monitoring: a read of more records than this at once is flagged for
-# review on the usage page; the access log keeps the ids of up to
-# ACCESS_LOG_MAX_IDS records per read (beyond that, the count only).
-ACCESS_BULK_THRESHOLD = env.int("ACCESS_BULK_THRESHOLD", default=500)
-ACCESS_LOG_MAX_IDS = env.int("ACCESS_LOG_MAX_IDS", default=1000)
-# Behind a proxy that sets X-Forwarded-For, log the client's address from it.
-ACCESS_LOG_TRUST_X_FORWARDED_FOR = _strict_bool("ACCESS_LOG_TRUST_X_FORWARDED_FOR", False)
+# Quality sweeps: records per chunk (one transaction, one task), and after how
+# long without progress a running sweep counts as stopped and may be resumed.
+QUALITY_CHUNK_SIZE = env.int("QUALITY_CHUNK_SIZE", default=2000)
+QUALITY_SWEEP_STALE_MINUTES = env.int("QUALITY_SWEEP_STALE_MINUTES", default=30)
+# Records with neither an order nor a verification for this long are proposed
+# as redundant by the redundant-record sweep.
+REDUNDANT_INACTIVE_MONTHS = env.int("REDUNDANT_INACTIVE_MONTHS", default=36)

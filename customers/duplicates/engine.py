@@ -145,6 +145,12 @@ def prepare_sql(raw_table: str, out_table: str, *, temporary: bool = False) -> s
     """
 
 
+def connect() -> duckdb.DuckDBPyConnection:
+    """An in-memory DuckDB held to DUPLICATE_DUCKDB_MEMORY: past it, DuckDB
+    spills to a temporary folder instead of growing."""
+    return duckdb.connect(config={"memory_limit": settings.DUPLICATE_DUCKDB_MEMORY})
+
+
 def run(con: duckdb.DuckDBPyConnection, sql: str) -> None:
     """Run a statement and finish its result, so that the connection is free
     for the next (DuckDB refuses new work while a result is open)."""

@@ -130,7 +130,7 @@ def model_train(*, actor=None, queryset=None) -> MatchModel:
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "records.csv"
         export_records(path, queryset=queryset)
-        con = duckdb.connect()
+        con = engine.connect()
         try:
             load_features(con, path, "all_features")
             run(
@@ -191,7 +191,7 @@ def duplicate_sweep_run(
             records = export_records(path)
             say(f"Read {records} live records.")
             started = _beat(sweep, "read", started, timings)
-            con = duckdb.connect()
+            con = engine.connect()
             try:
                 load_features(con, path)
                 started = _beat(sweep, "prepare", started, timings)
