@@ -251,3 +251,8 @@ def test_the_migration_grants_approval_to_managers_only(manager, marketing_user,
     for user in (marketing_user, steward, dpo):
         assert not user.has_perm("insight.approve_businesscase")
     assert timezone.now()
+
+
+def test_a_submitted_case_cannot_be_submitted_again(submitted, marketing_user):
+    with pytest.raises(ValidationError, match="this one is “Submitted”"):
+        services.business_case_submit(case=submitted, actor=marketing_user)

@@ -228,6 +228,14 @@ class TestRecommendation:
             "Give the rationale for the recommendation."
         ]
 
+    def test_a_submitted_evaluation_cannot_be_submitted_again(
+        self, open_evaluation, marketing_user
+    ):
+        submit(open_evaluation, marketing_user)
+
+        with pytest.raises(ValidationError, match="this one is “Submitted”"):
+            submit(open_evaluation, marketing_user, "modify", "changed my mind")
+
     def test_a_manager_approves_and_the_strategy_is_maintained(
         self, open_evaluation, marketing_user, manager
     ):

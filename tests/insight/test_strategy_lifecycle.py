@@ -221,6 +221,16 @@ class TestLaterMoves:
             services.strategy_retire, strategy=made, actor=manager, comment="again"
         )
 
+    def test_retiring_needs_a_reason_and_a_manager(self, manager, marketing_user):
+        made = strategy()
+
+        assert refusal(services.strategy_retire, strategy=made, actor=manager) == (
+            "Say why the strategy is retired."
+        )
+        with pytest.raises(PermissionDenied):
+            services.strategy_retire(strategy=made, actor=marketing_user, comment="old")
+        assert status_of(made) == S.DRAFT
+
     def test_an_unknown_state_is_refused(self, manager):
         assert "is not a state" in refusal(
             services.strategy_transition, strategy=strategy(), to="finished", actor=manager
