@@ -5,7 +5,7 @@ from django.http import JsonResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
-from customers.analytics.dashboard import key_figures
+from customers.analytics.dashboard import key_figures, overview_counts
 from customers.models import Customer, LifecycleStage, Order
 
 
@@ -14,14 +14,25 @@ def home(request):
     if not request.user.has_perm("customers.view_customer"):
         # No role (yet): no customer names, not even counts.
         return render(request, "home.html")
-    by_stage = dict(
-        Customer.objects.active().values_list("lifecycle_stage").annotate(n=Count("pk")).order_by()
-    )
+    # As of the last metrics refresh: counting a million rows on every visit
+    # would cost seconds. Before the first refresh, counted live.
+    counts = overview_counts()
+    if counts is None:
+        by_stage = dict(
+            Customer.objects.active()
+            .values_list("lifecycle_stage")
+            .annotate(n=Count("pk"))
+            .order_by()
+        )
+        order_total = Order.objects.count()
+    else:
+        by_stage, order_total = counts["stages"], counts["orders"]
     stages = [(label, by_stage.get(value, 0)) for value, label in LifecycleStage.choices]
     context = {
         "stages": stages,
         "customer_total": sum(by_stage.values()),
-        "order_total": Order.objects.count(),
+        "order_total": order_total,
+        "counts_as_of": counts["as_of"] if counts else None,
         "recent": Customer.objects.active().order_by("-created_at")[:8],
         # From the daily snapshots, not measured on each visit.
         "key_figures": key_figures(),

@@ -8,7 +8,8 @@ charts and tables.
 - Purchase frequency: live customers who have ordered, by number of orders.
 - Revenue by channel, category and region, by month: order totals (order-line
   amounts for categories) in the reporting currency only.
-- New customers by month the record was created, and the lifecycle mix now.
+- New customers by month the record was created, the lifecycle mix now, and
+  the number of orders (for the overview).
 - The RFM grid (recency x frequency) and the RFM segments of live customers.
 
 Months are calendar months in the local time zone; the window is the
@@ -151,6 +152,7 @@ def _figures(as_of: dt.date):
     yield FigureKind.GROWTH, BEFORE, "", live.filter(created_at__lt=start).count()
     for stage, n in live.order_by().values_list("lifecycle_stage").annotate(n=Count("pk")):
         yield FigureKind.LIFECYCLE, stage, "", n
+    yield FigureKind.TOTAL, "orders", "", Order.objects.filter(ordered_at__lt=cutoff).count()
 
     scored = CustomerMetrics.objects.filter(
         customer__archived_at__isnull=True, rfm_r__isnull=False

@@ -10,6 +10,7 @@ from decimal import Decimal
 
 from django.utils import timezone
 
+from customers.models import AnalyticsFigure, FigureKind
 from mis import metrics
 from mis.models import MetricSnapshot
 
@@ -83,3 +84,18 @@ def _figure(metric: metrics.Metric, params: dict, trend: list[tuple[dt.date, Dec
             },
         },
     }
+
+
+def overview_counts() -> dict | None:
+    """Live customers by lifecycle stage and the number of orders, as of the
+    last metrics refresh (one small query), or None before the first one."""
+    rows = list(
+        AnalyticsFigure.objects.filter(kind__in=[FigureKind.LIFECYCLE, FigureKind.TOTAL])
+        .order_by()
+        .values_list("kind", "key", "value", "as_of")
+    )
+    if not rows:
+        return None
+    stages = {key: int(value) for kind, key, value, _ in rows if kind == FigureKind.LIFECYCLE}
+    orders = next((int(v) for kind, key, v, _ in rows if kind == FigureKind.TOTAL), 0)
+    return {"stages": stages, "orders": orders, "as_of": rows[0][3]}

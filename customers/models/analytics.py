@@ -16,6 +16,7 @@ class FigureKind(models.TextChoices):
     LIFECYCLE = "lifecycle", "Lifecycle mix"  # key: stage
     RFM_GRID = "rfm_grid", "RFM grid"  # key: R score; detail: F score
     RFM_SEGMENT = "rfm_segment", "RFM segments"  # key: segment
+    TOTAL = "total", "Totals"  # key: what is counted ("orders")
 
 
 class AnalyticsFigure(models.Model):

@@ -100,3 +100,21 @@ def test_the_overview_shows_the_key_figures_with_their_trend_from_the_snapshots(
         r'data-testid="key-figure-revenue_12m"[^>]*>(.*?)</article>', html, re.S
     ).group(1)
     assert "no snapshot yet" in revenue
+
+
+def test_the_overview_counts_come_from_the_last_refresh_once_there_is_one(
+    page_client_for, marketing_user
+):
+    OrderFactory(customer=CustomerFactory(lifecycle_stage="customer"))
+    client = page_client_for(marketing_user)
+    live = client.get(reverse("home")).content.decode()
+    metrics_refresh()
+    CustomerFactory(lifecycle_stage="lead")  # added after the refresh
+
+    refreshed = client.get(reverse("home")).content.decode()
+
+    assert re.search(r"<strong>1</strong>customers and prospects", live)
+    assert "Counts as of" not in live
+    assert re.search(r"<strong>1</strong>customers and prospects", refreshed)
+    assert re.search(r"<strong>1</strong>orders?</article>", refreshed)
+    assert "Counts as of" in refreshed

@@ -141,7 +141,9 @@ def test_the_home_page_runs_the_same_few_queries_for_5_or_60_customers(
     with django_assert_max_num_queries(len(few.captured_queries)):
         assert client.get(reverse("home")).status_code == 200
 
-    assert len(few.captured_queries) <= 8
+    # One more than before the overview's key figures: before the first metrics
+    # refresh it looks for the refreshed counts, then counts live.
+    assert len(few.captured_queries) <= 9
 
 
 # API docs ---------------------------------------------------------------------
