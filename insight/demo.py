@@ -268,7 +268,7 @@ def insight_demo_seed(*, author, approver) -> InsightStrategy | None:
             )
             for title, offset, length, planned, actual, status, done in (
                 ("Email prompt at the till", 0, 20, 1500, 1400, "done", start + dt.timedelta(20)),
-                ("Lapsed-customer survey", 10, 25, 3000, 3600, "in_progress", None),
+                ("Lapsed-customer survey", 10, 15, 3000, 3600, "in_progress", None),
                 ("Buy postcode lifestyle data", 30, 30, 8000, 0, "planned", None),
                 ("First RFM review", 45, 10, 500, 0, "planned", None),
             )

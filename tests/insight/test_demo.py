@@ -3,8 +3,10 @@
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.utils import timezone
 
 from insight.models import BusinessCase, InsightStrategy, StrategyStatus
+from insight.plan import plan_overview
 from tests.factories import UserFactory, ensure_role
 
 pytestmark = pytest.mark.django_db
@@ -24,6 +26,8 @@ def test_it_walks_a_case_and_a_strategy_through_their_lifecycles(demo_users, cap
     assert strategy.approved_by.username == "manager"
     assert BusinessCase.objects.get().status == "approved"
     assert strategy.criteria.count() == 4 and strategy.tasks.count() == 4
+    plan = plan_overview(strategy, today=timezone.localdate())
+    assert (plan.late_count, plan.over_budget_count) == (1, 1)
     assert "implementing" in capsys.readouterr().out
 
 
