@@ -88,14 +88,17 @@ def candidate_ids(customer: Customer) -> list[int]:
         params.append(customer.organisation_name.upper())
     if not branches:
         return []
-    sql = (
-        f"SELECT c.id FROM {Customer._meta.db_table} c WHERE c.archived_at IS NULL "
-        f"AND c.merged_into_id IS NULL AND c.id <> %s AND ({' OR '.join(branches)}) "
-        f"ORDER BY c.id LIMIT {CANDIDATE_LIMIT}"
+    table = Customer._meta.db_table
+    # One SELECT per block, each answered by its own index, whatever the
+    # planner believes about the table (an OR of them can become a scan).
+    live = "c.archived_at IS NULL AND c.merged_into_id IS NULL"
+    blocks = " UNION ".join(
+        f"SELECT c.id FROM {table} c WHERE {branch} AND {live}" for branch in branches
     )
+    sql = f"SELECT id FROM ({blocks}) AS found WHERE id <> %s LIMIT {CANDIDATE_LIMIT}"
     with connection.cursor() as cursor:
-        cursor.execute(sql, [customer.pk or 0, *params])
-        return [row[0] for row in cursor.fetchall()]
+        cursor.execute(sql, [*params, customer.pk or 0])
+        return sorted(row[0] for row in cursor.fetchall())
 
 
 def _candidate_ids_portable(customer: Customer, first: str, last: str) -> list[int]:
