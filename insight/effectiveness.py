@@ -119,6 +119,15 @@ class Trend:
         )
 
 
+def others_feedback(limit: int = 10):
+    """What stakeholders and customers said, newest first."""
+    return (
+        Feedback.objects.exclude(source=FeedbackSource.USER)
+        .select_related("stakeholder")
+        .order_by("-created_at")[:limit]
+    )
+
+
 def quality_trends(*, days: int = TREND_DAYS) -> list[Trend]:
     trends = []
     for name, params in QUALITY_MEASURES:

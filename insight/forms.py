@@ -21,6 +21,8 @@ from insight.models import (
     CollectionOption,
     CollectionTask,
     Consultation,
+    Feedback,
+    FeedbackSource,
     InformationRequirement,
     InformationSource,
     Insight,
@@ -58,6 +60,8 @@ class Record:
     update: Callable | None = None  # (instance, actor, data) -> instance
     guard: Callable | None = None  # raises ValidationError when the record may not change
     widgets: dict = field(default_factory=dict)
+    # For a choice field, the values this form offers (others are kept elsewhere).
+    limit_choices: dict = field(default_factory=dict)
 
 
 def _strategy_create(actor, data):
@@ -71,6 +75,10 @@ def _strategy_update(instance, actor, data):
 def _criterion_create(actor, data):
     strategy = data.pop("strategy")
     return services.criterion_create(strategy=strategy, actor=actor, data=data)
+
+
+def _feedback_create(actor, data):
+    return services.feedback_record(actor=actor, **data)
 
 
 def _criterion_update(instance, actor, data):
@@ -228,6 +236,16 @@ RECORDS: dict[str, Record] = {
             "procedures": TEXT,
         },
     ),
+    "feedback": Record(
+        Feedback,
+        ["source", "stakeholder", "rating", "comment", "strategy"],
+        "stakeholder or customer feedback",
+        create=_feedback_create,
+        widgets={"comment": TEXT},
+        # Users rate the system through the footer link; here staff enter what
+        # stakeholders and customers said.
+        limit_choices={"source": [FeedbackSource.STAKEHOLDER, FeedbackSource.CUSTOMER]},
+    ),
     "insight": Record(
         Insight,
         [
@@ -279,6 +297,10 @@ def form_class(kind: str, *, instance=None) -> type[forms.ModelForm]:
                         initial=getattr(self.instance, name, ""),
                         help_text=self.fields[name].help_text,
                     )
+            for name, allowed in record.limit_choices.items():
+                self.fields[name].choices = [
+                    (value, label) for value, label in self.fields[name].choices if value in allowed
+                ]
             if "recommended_option" in self.fields:
                 case = self.instance if self.instance.pk else None
                 self.fields["recommended_option"].queryset = BusinessCaseOption.objects.filter(

@@ -101,6 +101,7 @@ def effectiveness_page(request):
             "usage": effectiveness.usage(),
             "usage_days": effectiveness.USAGE_DAYS,
             "satisfaction": effectiveness.satisfaction(),
+            "others_feedback": effectiveness.others_feedback(),
             "trends": effectiveness.quality_trends(),
             "trend_days": effectiveness.TREND_DAYS,
             "problems": effectiveness.problems(),

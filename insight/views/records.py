@@ -16,6 +16,7 @@ from insight.models import (
     BusinessCaseStatus,
     CollectionOption,
     Confidence,
+    Feedback,
     InformationRequirement,
     InformationSource,
     Insight,
@@ -30,6 +31,8 @@ def _after_save(obj) -> str:
     """Where a saved record is seen in context."""
     if isinstance(obj, InsightStrategy):
         return reverse("insight:strategy", args=[obj.public_id])
+    if isinstance(obj, Feedback):
+        return reverse("insight:effectiveness")
     if isinstance(obj, BusinessCase):
         return reverse("insight:business-case", args=[obj.public_id])
     case = getattr(obj, "case", None) or getattr(obj, "business_case", None)

@@ -274,3 +274,25 @@ def test_a_consultation_must_be_about_a_case_or_a_strategy(page_client_for, mark
 
     assert response.status_code == 400
     assert "Say which business case or strategy it was about." in response.content.decode()
+
+
+def test_staff_record_what_a_stakeholder_said_and_it_shows_on_the_effectiveness_page(
+    page_client_for, marketing_user, manager
+):
+    from tests.insight.factories import StakeholderFactory
+
+    director = StakeholderFactory(name="Dee Director")
+    client = page_client_for(marketing_user)
+    form = client.get(new("feedback")).content.decode()
+
+    response = client.post(
+        new("feedback"),
+        {"source": "stakeholder", "stakeholder": director.pk, "rating": 2, "comment": "Too slow"},
+    )
+    missing = client.post(new("feedback"), {"source": "stakeholder", "comment": "Who?"})
+
+    assert 'value="user"' not in form  # users rate through the footer link
+    assert response["Location"] == reverse("insight:effectiveness")
+    assert "Say which stakeholder gave it." in missing.content.decode()
+    page = page_client_for(manager).get(reverse("insight:effectiveness")).content.decode()
+    assert "stakeholder Dee Director (2/5): “Too slow”" in page
