@@ -38,12 +38,15 @@ from customers.duplicates import sweep as sweeps  # noqa: E402
 from customers.models import Customer, DuplicateCandidate, MatchDecision  # noqa: E402
 
 
-def true_pairs(truth_path: Path) -> tuple[set, dict]:
+def true_pairs(truth_path: Path, present: set | None = None) -> tuple[set, dict]:
     """Every unordered pair of external ids of the same entity, and each
-    duplicate's variation."""
+    duplicate's variation; only of the records ``present`` when given (a set
+    whose seeding was stopped part-way)."""
     by_entity, variation = defaultdict(list), {}
     with truth_path.open(encoding="utf-8") as source:
         for row in csv.DictReader(source):
+            if present is not None and row["external_id"] not in present:
+                continue
             by_entity[row["entity_id"]].append(row["external_id"])
             variation[row["external_id"]] = row["variation"]
     pairs = set()
@@ -65,18 +68,25 @@ def main() -> None:
     parser.add_argument("--customers", type=int, default=100_000)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--truth", type=Path, default=Path("var/bench/duplicates_truth.csv"))
+    parser.add_argument(
+        "--use-existing",
+        action="store_true",
+        help="Measure the demo records already in the database against --truth, "
+        "without seeding (e.g. a large seed stopped part-way).",
+    )
     args = parser.parse_args()
     if connection.vendor != "postgresql":
         sys.exit("Run this against PostgreSQL: set DATABASE_URL=postgres://...")
 
     have = Customer.objects.filter(source="demo").count()
-    if have != args.customers or not args.truth.exists():
+    if not args.use_existing and (have != args.customers or not args.truth.exists()):
         args.truth.parent.mkdir(parents=True, exist_ok=True)
         print(f"Seeding {args.customers} demo customers (seed {args.seed})...")
         demo.seed_demo(
             customers=args.customers, seed=args.seed, truth_path=args.truth, reset=have > 0
         )
-    truth, variation = true_pairs(args.truth)
+    ids = dict(Customer.objects.filter(source="demo").values_list("pk", "external_id"))
+    truth, variation = true_pairs(args.truth, set(ids.values()))
 
     started = time.perf_counter()
     model = sweeps.model_train()
@@ -86,7 +96,6 @@ def main() -> None:
         f"Model v{model.version} trained on {model.records_used} records in {trained:.1f} s; "
         f"sweep of {run.records_checked} records in {run.seconds:.1f} s."
     )
-    ids = dict(Customer.objects.filter(source="demo").values_list("pk", "external_id"))
     found = {}
     for a, b, decision in DuplicateCandidate.objects.filter(sweep=run).values_list(
         "customer_a", "customer_b", "decision"
