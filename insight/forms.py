@@ -77,6 +77,12 @@ def _criterion_create(actor, data):
     return services.criterion_create(strategy=strategy, actor=actor, data=data)
 
 
+def _consultation_create(actor, data):
+    # Through its service: a consultation on a case also lists the
+    # stakeholder on the case.
+    return services.consultation_record(actor=actor, **data)
+
+
 def _feedback_create(actor, data):
     return services.feedback_record(actor=actor, **data)
 
@@ -141,7 +147,7 @@ RECORDS: dict[str, Record] = {
             "committed",
         ],
         "consultation",
-        creator="recorded_by",
+        create=_consultation_create,
         widgets={"held_on": DATE, "feedback_summary": TEXT},
     ),
     "requirement": Record(

@@ -11,6 +11,7 @@ from insight.models import (
     BusinessCaseObjective,
     BusinessCaseOption,
     BusinessCaseRisk,
+    BusinessCaseStatus,
     Consultation,
     Stakeholder,
     Transition,
@@ -34,6 +35,7 @@ class RiskInline(admin.TabularInline):
 
 @admin.register(BusinessCase)
 class BusinessCaseAdmin(ApprovalAdmin):
+    editable_statuses = (BusinessCaseStatus.DRAFT, BusinessCaseStatus.REJECTED)
     approve_permission = services.business.APPROVE_PERMISSION
     list_display = ("title", "status", "author", "submitted_at", "decided_by", "decided_at")
     list_filter = ("status",)

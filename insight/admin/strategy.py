@@ -45,6 +45,7 @@ class StrategyConsultationInline(admin.TabularInline):
 
 @admin.register(InsightStrategy)
 class InsightStrategyAdmin(ApprovalAdmin):
+    editable_statuses = services.strategy.EDITABLE
     approve_permission = services.strategy.APPROVE_PERMISSION
     list_display = ("title", "status", "owner", "approved_by", "next_review_on", "updated_at")
     list_filter = ("status",)

@@ -79,3 +79,43 @@ def test_problems_and_evaluations_are_not_added_in_admin(admin_client):
     assert admin_client.get(reverse("admin:insight_problem_add")).status_code == 403
     assert admin_client.get(reverse("admin:insight_evaluation_add")).status_code == 403
     assert not Problem.objects.exists()
+
+
+def test_an_approved_strategy_or_decided_case_is_read_only_in_admin(
+    admin_client, manager, marketing_user
+):
+    approved = in_force(strategy(title="Agreed"))
+    draft = strategy(title="Draft")
+    case = complete_business_case(author=marketing_user)
+    services.business_case_submit(case=case, actor=marketing_user)
+
+    def form(name, pk):
+        return admin_client.get(reverse(f"admin:insight_{name}_change", args=[pk])).content
+
+    assert b'name="title"' not in form("insightstrategy", approved.pk)
+    assert b'name="title"' in form("insightstrategy", draft.pk)
+    assert b'name="title"' not in form("businesscase", case.pk)
+    assert b'name="objectives-0-statement"' not in form("businesscase", case.pk)
+
+
+def test_a_consultation_recorded_in_the_browser_lists_the_stakeholder_on_the_case(
+    client, marketing_user
+):
+    from tests.insight.factories import StakeholderFactory
+
+    case = complete_business_case(author=marketing_user)
+    person = StakeholderFactory()
+    client.force_login(marketing_user)
+
+    client.post(
+        reverse("insight:record-new", args=["consultation"]),
+        {
+            "stakeholder": person.pk,
+            "business_case": case.pk,
+            "held_on": "2026-05-04",
+            "topic": "Scope",
+            "feedback_summary": "Fine",
+        },
+    )
+
+    assert list(case.stakeholders.all()) == [person]
