@@ -112,3 +112,26 @@ def test_the_queue_filters_by_decision_and_refuses_an_unknown_one(
 
     assert "Robert Hargreaves" not in possible.content.decode()
     assert "Unknown decision" in unknown.content.decode()
+
+
+def test_a_steward_queues_a_sweep_and_marketing_staff_may_not(
+    page_client_for, steward, marketing_user, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=False) as queued:
+        response = page_client_for(steward).post(reverse("duplicates:sweep"))
+    refused = page_client_for(marketing_user).post(reverse("duplicates:sweep"))
+
+    assert response.status_code == 302 and len(queued) == 1
+    assert refused.status_code == 403
+
+
+def test_the_task_refuses_while_a_sweep_runs(db):
+    from customers.duplicates.tasks import duplicate_sweep_task
+    from customers.models import DuplicateSweep
+
+    DuplicateSweep.objects.create(via="command")
+
+    result = duplicate_sweep_task()
+
+    assert result["started"] is False and "already running" in result["reason"]
+    assert DuplicateSweep.objects.count() == 1
