@@ -147,11 +147,13 @@ def _as_json(value):
 
 
 def _historical(customer):
-    skip = {"id", "search_text"}
+    """The customer's values, as a history row holds them (history leaves
+    out some fields, such as the derived quality score)."""
+    kept = {field.attname for field in Customer.history.model._meta.concrete_fields}
     return {
         field.attname: getattr(customer, field.attname)
         for field in Customer._meta.concrete_fields
-        if field.attname not in skip
+        if field.attname in kept and field.attname != "id"
     }
 
 
