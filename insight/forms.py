@@ -50,6 +50,19 @@ def _case_editable(instance) -> None:
         )
 
 
+def _strategy_editable(instance) -> None:
+    """A requirement is part of what was agreed: it is added to or changed
+    on a strategy only while the strategy may be edited."""
+    strategy = instance.strategy if instance.strategy_id else None
+    if strategy is not None and strategy.status not in services.strategy.EDITABLE:
+        raise ValidationError(
+            {
+                "strategy": f"The strategy is “{strategy.get_status_display()}”: its "
+                "requirements change only after an evaluation recommends to modify it."
+            }
+        )
+
+
 @dataclass
 class Record:
     model: type
@@ -165,6 +178,7 @@ RECORDS: dict[str, Record] = {
         ],
         "information requirement",
         creator="created_by",
+        guard=_strategy_editable,
         widgets={"usage": TEXT},
     ),
     "source": Record(
@@ -329,7 +343,12 @@ def record_save(kind: str, *, form: forms.ModelForm, actor, instance=None):
         data.pop("evidence_file")  # no new upload: keep the file
     try:
         if record.guard is not None:
-            record.guard(instance if instance is not None else record.model(**_parents(data)))
+            if instance is not None:
+                record.guard(instance)  # as it stands: the case or strategy it belongs to now
+                if "strategy" in data or "case" in data:
+                    record.guard(record.model(**_parents(data)))  # and where it is moving to
+            else:
+                record.guard(record.model(**_parents(data)))
         if instance is None:
             if record.create is not None:
                 return record.create(actor, data)
@@ -349,4 +368,4 @@ def record_save(kind: str, *, form: forms.ModelForm, actor, instance=None):
 
 def _parents(data: dict) -> dict:
     """Enough of a new record for its guard to find the case it belongs to."""
-    return {k: v for k, v in data.items() if k == "case"}
+    return {k: v for k, v in data.items() if k in ("case", "strategy")}

@@ -296,3 +296,24 @@ def test_staff_record_what_a_stakeholder_said_and_it_shows_on_the_effectiveness_
     assert "Say which stakeholder gave it." in missing.content.decode()
     page = page_client_for(manager).get(reverse("insight:effectiveness")).content.decode()
     assert "stakeholder Dee Director (2/5): “Too slow”" in page
+
+
+def test_no_requirement_is_added_to_an_approved_strategy(page_client_for, marketing_user):
+    made = in_force(strategy())
+
+    response = page_client_for(marketing_user).post(
+        new("requirement"),
+        {
+            "strategy": made.pk,
+            "statement": "Late addition",
+            "need": "must_have",
+            "moscow": "must",
+            "marketing_objective": "o",
+            "min_completeness": 90,
+            "min_validity": 95,
+        },
+    )
+
+    assert response.status_code == 400
+    assert "its requirements change only after an evaluation" in response.content.decode()
+    assert not InformationRequirement.objects.exists()
