@@ -176,7 +176,9 @@ class Insight(models.Model):
         from mis import metrics
 
         errors = {}
-        if self.evidence_url and not self.evidence_url.startswith(("/", "https://", "http://")):
+        # A path in MIS or a web address; "//host" is another site in disguise.
+        url = self.evidence_url
+        if url and (not url.startswith(("/", "https://", "http://")) or url.startswith("//")):
             errors["evidence_url"] = "Give a path in MIS (/segments/…) or an http(s) address."
         if self.evidence_metric:
             try:

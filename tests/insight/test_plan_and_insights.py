@@ -189,6 +189,18 @@ class TestInsights:
 
         assert set(refused.value.message_dict) == {"evidence_metric", "evidence_url"}
 
+    @pytest.mark.parametrize("url", ["//evil.example/x", "data:text/html,hi", "segments/1"])
+    def test_an_evidence_link_is_a_path_in_mis_or_a_web_address(self, marketing_user, url):
+        with pytest.raises(ValidationError) as refused:
+            record_create(
+                Insight,
+                actor=marketing_user,
+                data=self.data(strategy(), evidence_url=url),
+                owner=marketing_user,
+            )
+
+        assert list(refused.value.message_dict) == ["evidence_url"]
+
     def test_an_attached_file_is_served_only_to_readers_of_insights(
         self, page_client_for, marketing_user, outsider, settings, tmp_path
     ):
