@@ -100,7 +100,8 @@ def main() -> None:
     for a, b, decision in DuplicateCandidate.objects.filter(sweep=run).values_list(
         "customer_a", "customer_b", "decision"
     ):
-        if a in ids and b in ids:
+        # Only records the ground truth knows (all of them, unless seeding stopped part-way).
+        if a in ids and b in ids and ids[a] in variation and ids[b] in variation:
             found[tuple(sorted((ids[a], ids[b])))] = decision
     possible = set(found)
     duplicate = {pair for pair, decision in found.items() if decision == MatchDecision.DUPLICATE}

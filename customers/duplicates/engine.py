@@ -89,10 +89,15 @@ def _clean_text(expr: str, keep: str = "a-z") -> str:
 
 
 def _address_expr() -> str:
+    """The address's words, each in one form; one pass over the words (a
+    regular expression per abbreviation would read every address 20 times)."""
     address = _clean_text("concat_ws(' ', address_line1, address_line2)", keep="a-z0-9")
-    for short, long in _ADDRESS_WORDS.items():
-        address = f"regexp_replace({address}, '\\b{short}\\b', '{long}', 'g')"
-    return f"nullif(trim(regexp_replace({address}, '\\s+', ' ', 'g')), '')"
+    words = ", ".join(f"'{short}': '{long}'" for short, long in _ADDRESS_WORDS.items())
+    return (
+        f"nullif(array_to_string(list_filter(list_transform(string_split({address}, ' '), "
+        f"lambda w: coalesce(map_extract_value(MAP {{{words}}}, w), w)), lambda w: w <> ''), "
+        "' '), '')"
+    )
 
 
 def prepare_sql(raw_table: str, out_table: str, *, temporary: bool = False) -> str:
@@ -137,7 +142,9 @@ def prepare_sql(raw_table: str, out_table: str, *, temporary: bool = False) -> s
         CASE WHEN length(b.phone_digits) >= 7 THEN right(b.phone_digits, 9) END AS phone,
         b.postcode,
         b.address,
-        nullif(regexp_extract(b.address, '\\d+'), '') AS street_number
+        nullif(regexp_extract(b.address, '\\d+'), '') AS street_number,
+        -- The postcode's first three characters: the area, in the UK and the US.
+        left(b.postcode, 3) AS postcode_area
     FROM base b
     LEFT JOIN (
         SELECT nickname, list(name) AS names FROM nicknames GROUP BY nickname
@@ -263,12 +270,17 @@ BLOCKING_RULES = (
     "l.email = r.email",
     "l.phone = r.phone",
     "l.surname = r.surname AND l.postcode = r.postcode",
-    # Same date of birth and some name in common (nickname, swapped names).
-    "l.dob = r.dob AND (l.surname = r.surname OR list_has_any(l.first_names, r.first_names) "
-    "OR l.first_name = r.surname OR l.surname = r.first_name)",
-    "l.surname = r.surname AND (l.dob = r.dob_swapped OR l.dob_swapped = r.dob)",
+    # Date of birth with the surname, or with the first name (a surname with
+    # a typo, or changed on marriage).
+    "l.dob = r.dob AND l.surname = r.surname",
+    "l.dob = r.dob AND l.first_name = r.first_name",
+    # Day and month swapped, either way round (pairs are formed with the
+    # lower id on the left, so an asymmetric rule needs both directions).
+    "l.surname = r.surname AND l.dob = r.dob_swapped",
+    "l.surname = r.surname AND l.dob_swapped = r.dob",
     "l.first_name = r.surname AND l.surname = r.first_name",
-    "l.street_number = r.street_number AND l.address = r.address",
+    # The same house in the same area ("1 Mill Lane" exists in many towns).
+    "l.address = r.address AND l.postcode_area = r.postcode_area",
 )
 
 
@@ -365,6 +377,11 @@ def predict(
             **model,
             "retain_intermediate_calculation_columns": True,
             "retain_matching_columns": True,
+            # Which pairs to compare is this code's choice, not a trained
+            # parameter: a model trained before the rules changed uses the new ones.
+            "blocking_rules_to_generate_predictions": [
+                {"blocking_rule": rule, "sql_dialect": "duckdb"} for rule in BLOCKING_RULES
+            ],
         },
     )
     # A threshold of 1 is a match weight of infinity, which SQL cannot say.
