@@ -27,6 +27,8 @@ consent coverage) declares them with ``params=`` and their allowed values with
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import datetime as dt
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -92,6 +94,28 @@ class Measurement:
 
 
 _REGISTRY: dict[str, Metric] = {}
+_MEMO: contextvars.ContextVar[dict | None] = contextvars.ContextVar("metrics_memo", default=None)
+
+
+@contextlib.contextmanager
+def measuring():
+    """Within this block, what several measures share (one scan of the
+    customer table for every field's completeness, say) is read once."""
+    token = _MEMO.set({})
+    try:
+        yield
+    finally:
+        _MEMO.reset(token)
+
+
+def memo(key: str, compute: Callable[[], object]):
+    """``compute()``, once per ``measuring()`` block (every time outside one)."""
+    store = _MEMO.get()
+    if store is None:
+        return compute()
+    if key not in store:
+        store[key] = compute()
+    return store[key]
 
 
 def register(
@@ -203,8 +227,12 @@ def metrics_snapshot(*, as_of: dt.date | None = None) -> int:
 
     as_of = as_of or timezone.localdate()
     rows = []
-    for metric, params in snapshot_targets():
-        measurement = measure(metric.name, params=params, as_of=as_of)
+    with measuring():
+        measurements = [
+            (metric, params, measure(metric.name, params=params, as_of=as_of))
+            for metric, params in snapshot_targets()
+        ]
+    for metric, params, measurement in measurements:
         rows.append(
             MetricSnapshot(
                 metric=metric.name,
