@@ -13,6 +13,7 @@ Elsewhere (SQLite) the same blocks are exact-match queries.
 from __future__ import annotations
 
 import json
+import re
 import threading
 from dataclasses import dataclass
 
@@ -58,6 +59,25 @@ def _raw(customer: Customer) -> dict:
     }
 
 
+# Legal forms at the end of a name, and a leading "the": dropped so that
+# ACME LTD finds ACME LIMITED (the words inside a name are kept, for the LIKE).
+_LEGAL_FORM = re.compile(
+    r"^THE\s+|[\s,.]+(LTD|LIMITED|PLC|LLP|LLC|INC|INCORPORATED|CO|COMPANY|CORP|CORPORATION"
+    r"|GMBH|AG|SARL|SA|PTY)\.?$"
+)
+
+
+def _organisation_core(name: str) -> str:
+    core, previous = " ".join((name or "").upper().split()), None
+    while core != previous:
+        previous, core = core, _LEGAL_FORM.sub("", core).strip()
+    return core if len(core) >= 3 else ""
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
 def candidate_ids(customer: Customer) -> list[int]:
     """Live records sharing a blocking key with ``customer``."""
     first = (customer.first_name or "").upper()
@@ -83,9 +103,12 @@ def candidate_ids(customer: Customer) -> list[int]:
     if first and last:
         branches.append("(upper(c.last_name) = %s AND upper(c.first_name) = %s)")
         params += [first, last]
-    if customer.organisation_name:
-        branches.append("upper(c.organisation_name) = %s")
-        params.append(customer.organisation_name.upper())
+    core = _organisation_core(customer.organisation_name)
+    if core:
+        # The trigram index on search_text answers a LIKE on the name without
+        # its legal form (ACME LTD finds ACME LIMITED).
+        branches.append("c.search_text LIKE %s")
+        params.append(f"%{_escape_like(core)}%")
     if not branches:
         return []
     table = Customer._meta.db_table
@@ -115,8 +138,9 @@ def _candidate_ids_portable(customer: Customer, first: str, last: str) -> list[i
         )
     if first and last:
         query |= Q(first_name__iexact=last, last_name__iexact=first)
-    if customer.organisation_name:
-        query |= Q(organisation_name__iexact=customer.organisation_name)
+    core = _organisation_core(customer.organisation_name)
+    if core:
+        query |= Q(organisation_name__icontains=core)
     live = Customer.objects.filter(archived_at__isnull=True, merged_into__isnull=True)
     return list(
         live.filter(query)

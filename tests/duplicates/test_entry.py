@@ -111,3 +111,26 @@ def test_the_form_says_possible_duplicate_of(match_model, page_client_for, stewa
     assert response.status_code == 200
     assert "Possible duplicate of" in response.content.decode()
     assert known.get_absolute_url() in response.content.decode()
+
+
+def test_an_organisation_is_found_whatever_its_legal_form(match_model):
+    from tests.factories import CustomerFactory
+
+    known = CustomerFactory(
+        organisation=True,
+        organisation_name="Hargreaves Joinery Ltd",
+        first_name="",
+        last_name="",
+        email="office@hargreavesjoinery.example",
+        external_id="O-1",
+        address_line1="3 Mill Lane",
+        postcode="LS1 4AB",
+    )
+    new = Customer(
+        kind="organisation",
+        organisation_name="Hargreaves Joinery Limited",
+        address_line1="3 Mill Ln",
+        postcode="LS1 4AB",
+    )
+
+    assert [item.customer for item in likely_duplicates(new)] == [known]
