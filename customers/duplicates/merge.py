@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from datetime import date, datetime
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
@@ -182,7 +182,7 @@ def customers_merge(
     for field in changed:
         sources[field] = {"source": f"merge of {merged.public_id}", "at": now}
     survivor.field_sources = sources
-    survivor.full_clean()
+    _validate_changed(survivor, changed)
 
     user = actor if actor is not None and actor.is_authenticated else None
     survivor._history_user = user
@@ -246,6 +246,22 @@ def customers_merge(
             status=CandidateStatus.MERGED, reviewed_by=user, reviewed_at=timezone.now()
         )
     return merge
+
+
+def _validate_changed(customer: Customer, changed: list[str]) -> None:
+    """Validate what the merge changes. A value the survivor already held is
+    not judged again: imports keep bad values raw and flag them, and a flagged
+    record must still be mergeable."""
+    try:
+        customer.full_clean()
+    except ValidationError as exc:
+        errors = {
+            field: messages
+            for field, messages in exc.message_dict.items()
+            if field in changed or field == NON_FIELD_ERRORS
+        }
+        if errors:
+            raise ValidationError(errors) from exc
 
 
 def _receiver_key(receiver) -> str:

@@ -209,3 +209,30 @@ def test_auto_merge_merges_duplicate_pairs_when_switched_on(match_model, setting
 
     assert run.auto_merged == 1
     assert Customer.objects.filter(pk__in=[a.pk, b.pk], merged_into__isnull=False).count() == 1
+
+
+def test_a_record_with_a_flagged_bad_value_can_still_be_merged(twins, steward):
+    older, newer, _ = twins
+    # Imports keep a bad value raw (and flag it); the merge does not choose it.
+    Customer.objects.filter(pk=older.pk).update(postcode="NOT A POSTCODE")
+    older.refresh_from_db()
+
+    merge = customers_merge(
+        survivor=older, merged=newer, choices={"address_line1": "merged"}, actor=steward
+    )
+
+    older.refresh_from_db()
+    assert merge.survivor == older and older.address_line1 == "22 New Road"
+
+
+def test_choosing_a_bad_value_is_refused_with_its_field(twins, steward):
+    older, newer, _ = twins
+    Customer.objects.filter(pk=newer.pk).update(postcode="NOT A POSTCODE")
+    newer.refresh_from_db()
+
+    with pytest.raises(ValidationError) as error:
+        customers_merge(survivor=older, merged=newer, choices={"postcode": "merged"}, actor=steward)
+
+    assert "postcode" in error.value.message_dict
+    older.refresh_from_db()
+    assert older.postcode == "LS1 4AB"
