@@ -83,7 +83,8 @@ class CustomerFilter(django_filters.FilterSet):
         )
         if archived is None:
             queryset = queryset.filter(archived_at__isnull=True)
-        return queryset
+        # A merged record lives on only as a pointer to its survivor: never listed.
+        return queryset.filter(merged_into__isnull=True)
 
     def filter_search(self, queryset, name, value):
         term = " ".join(value.split()).upper()

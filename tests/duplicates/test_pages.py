@@ -135,3 +135,18 @@ def test_the_task_refuses_while_a_sweep_runs(db):
 
     assert result["started"] is False and "already running" in result["reason"]
     assert DuplicateSweep.objects.count() == 1
+
+
+def test_a_merged_record_leaves_the_customer_list_and_the_api_list(
+    page_client_for, api_client_for, steward, candidate
+):
+    from customers.duplicates.merge import customers_merge
+
+    customers_merge(survivor=candidate.customer_a, merged=candidate.customer_b, actor=steward)
+
+    page = page_client_for(steward).get(reverse("customers:list")).content.decode()
+    listed = api_client_for(steward).get(reverse("api:customer-list")).json()["results"]
+
+    assert str(candidate.customer_b.public_id) not in page
+    assert str(candidate.customer_a.public_id) in page
+    assert [item["id"] for item in listed] == [str(candidate.customer_a.public_id)]
