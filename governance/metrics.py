@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Q
 from django.utils import timezone
 
 from customers.models import Customer
@@ -37,7 +37,9 @@ def consent_coverage(*, as_of: dt.date, purpose: str):
     granted = selectors.consent_current(events).filter(
         Q(expires_at__isnull=True) | Q(expires_at__gt=end_of_day),
         status=ConsentStatus.GRANTED,
-        customer=OuterRef("pk"),
     )
     live = Customer.objects.active().filter(created_at__lte=end_of_day)
-    return metrics.ratio(live.filter(Exists(granted)).count(), live.count())
+    # A semi-join on the set of current grants, computed once (not a
+    # correlated EXISTS, which would recompute the current state per customer).
+    covered = live.filter(pk__in=granted.values("customer_id")).count()
+    return metrics.ratio(covered, live.count())

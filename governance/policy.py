@@ -37,6 +37,7 @@ from django.db.models import (
     Value,
     When,
 )
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from customers.policy import Eligibility
@@ -85,33 +86,37 @@ def with_exclusion(
     queryset: QuerySet, *, purpose: Purpose, channel: str, at: dt.datetime
 ) -> QuerySet:
     """``queryset`` with ``policy_exclusion``: the reason code, or "" when the
-    customer may be contacted."""
-    latest = Consent.objects.filter(
-        customer=OuterRef("pk"), purpose=purpose, channel=channel, occurred_at__lte=at
-    ).order_by("-occurred_at", "-id")
-    whens = [When(policy_suppressed=True, then=Value("suppressed"))]
+    customer may be contacted.
+
+    The consent part is one correlated subquery per customer (the latest
+    event through the ``consent_latest`` index) that returns its own verdict,
+    referenced once: PostgreSQL does not share a subquery repeated in an
+    expression, so every mention would cost another index probe per row."""
+    verdict = Case(
+        When(status=ConsentStatus.WITHDRAWN, then=Value("withdrawn")),
+        When(status=ConsentStatus.REFUSED, then=Value("refused")),
+        When(expires_at__isnull=False, expires_at__lte=at, then=Value("expired")),
+        default=Value(""),
+        output_field=CharField(),
+    )
+    latest = (
+        Consent.objects.filter(
+            customer=OuterRef("pk"), purpose=purpose, channel=channel, occurred_at__lte=at
+        )
+        .order_by("-occurred_at", "-id")
+        .annotate(verdict=verdict)
+        .values("verdict")[:1]
+    )
+    never_asked = Value("no_consent" if purpose.needs_consent else "")
+    whens = [When(_suppressed_expression(), then=Value("suppressed"))]
     if channel in _CONTACT_POINT:
         whens.append(When(~_CONTACT_POINT[channel], then=Value("no_contact_point")))
-    whens += [
-        When(policy_status=ConsentStatus.WITHDRAWN, then=Value("withdrawn")),
-        When(policy_status=ConsentStatus.REFUSED, then=Value("refused")),
-    ]
-    if purpose.needs_consent:
-        whens.append(When(policy_status__isnull=True, then=Value("no_consent")))
-    whens.append(
-        When(
-            policy_status=ConsentStatus.GRANTED,
-            policy_expires__isnull=False,
-            policy_expires__lte=at,
-            then=Value("expired"),
-        )
-    )
     return queryset.annotate(
-        policy_status=Subquery(latest.values("status")[:1]),
-        policy_expires=Subquery(latest.values("expires_at")[:1]),
-        policy_suppressed=_suppressed_expression(),
-    ).annotate(
-        policy_exclusion=Case(*whens, default=Value(""), output_field=CharField()),
+        policy_exclusion=Case(
+            *whens,
+            default=Coalesce(Subquery(latest, output_field=CharField()), never_asked),
+            output_field=CharField(),
+        )
     )
 
 
@@ -127,12 +132,13 @@ def eligible(
     if not found.allows_channel(channel):
         raise ValidationError({"channel": f"{found.label} does not use {channel}."})
     annotated = with_exclusion(queryset.order_by(), purpose=found, channel=channel, at=at)
+    # Grouped by the reason in the select list (GROUP BY 1), so that each
+    # customer's reason is computed once; "" (eligible) is dropped here rather
+    # than by a WHERE that would compute it a second time.
     excluded = {
         row["policy_exclusion"]: row["n"]
-        for row in annotated.exclude(policy_exclusion="")
-        .values("policy_exclusion")
-        .annotate(n=Count("pk"))
-        .order_by()
+        for row in annotated.values("policy_exclusion").annotate(n=Count("pk")).order_by()
+        if row["policy_exclusion"]
     }
     allowed = annotated.filter(policy_exclusion="").values("pk")
     return Eligibility(eligible=queryset.filter(pk__in=allowed), excluded=excluded, checked=True)
