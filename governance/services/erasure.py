@@ -21,6 +21,7 @@ from django.utils import timezone
 from customers.models import Customer, ImportRowError, Order, OrderLine, QualityIssue
 from governance.models import (
     Consent,
+    DataSubjectRequest,
     ErasureAction,
     ErasureReason,
     RetentionRun,
@@ -79,10 +80,24 @@ def _purge_history(customer_id: int, order_ids: list[int], line_ids: list[int]) 
     }
 
 
+def _delete_request_packages(customer: Customer) -> int:
+    """The zips made for the person's earlier access requests: files of
+    personal data at rest. Deleted once the transaction commits, so that a
+    rolled-back erasure keeps them."""
+    requests = list(DataSubjectRequest.objects.filter(customer=customer).exclude(package=""))
+    for request in requests:
+        stored = request.package
+        transaction.on_commit(lambda stored=stored: stored.storage.delete(stored.name))
+    DataSubjectRequest.objects.filter(pk__in=[r.pk for r in requests]).update(package="")
+    return len(requests)
+
+
 def _scrub_elsewhere(customer: Customer) -> dict:
     """Copies outside the customer's own rows: quality issues (raw values),
-    import error reports (the raw row) and admin's log (the record's name)."""
+    import error reports (the raw row), admin's log (the record's name) and
+    the packages of earlier access requests."""
     counts = {"quality_issues": QualityIssue.objects.filter(customer=customer).delete()[0]}
+    counts["request_packages"] = _delete_request_packages(customer)
     contact_points = [value for value in (customer.email, customer.phone) if value]
     if contact_points:
         matches = Q()

@@ -3,6 +3,7 @@
 import datetime as dt
 import io
 import json
+import os
 import uuid
 import zipfile
 from decimal import Decimal
@@ -265,3 +266,18 @@ def test_a_steward_registers_but_cannot_fulfil(page_client_for, steward, dpo):
 @pytest.mark.parametrize("name", ["marketing_user", "integration_user", "outsider"])
 def test_others_see_no_requests(page_client_for, persona, name):
     assert page_client_for(persona(name)).get(reverse("governance:requests")).status_code == 403
+
+
+def test_erasure_deletes_the_packages_of_earlier_access_requests(
+    dpo, settings, django_capture_on_commit_callbacks
+):
+    ada = CustomerFactory()
+    access = dsr.dsr_fulfil(request=_verified(ada, "access", dpo), actor=dpo)
+    path = access.package.path
+
+    with django_capture_on_commit_callbacks(execute=True):
+        dsr.dsr_fulfil(request=_verified(ada, "erasure", dpo), actor=dpo)
+
+    access.refresh_from_db()
+    assert not access.package
+    assert not os.path.exists(path)
