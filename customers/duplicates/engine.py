@@ -100,15 +100,19 @@ def _address_expr() -> str:
     )
 
 
-def prepare_sql(raw_table: str, out_table: str, *, temporary: bool = False) -> str:
+def prepare_sql(raw_table: str, out_table: str) -> str:
     """SQL that makes the features table ``out_table`` from ``raw_table``
-    (RAW_COLUMNS). Needs the ``nicknames`` table (load_nicknames)."""
+    (RAW_COLUMNS). Needs the nickname table (load_nicknames)."""
+    return f"CREATE OR REPLACE TABLE {out_table} AS {features_select(raw_table)}"
+
+
+def features_select(raw_table: str) -> str:
+    """The SELECT of features from ``raw_table`` (RAW_COLUMNS)."""
     org_name = (
         f"nullif(trim(regexp_replace(regexp_replace({_clean_text('organisation_name', 'a-z0-9')}, "
         f"'\\b({_ORG_WORDS})\\b', ' ', 'g'), '\\s+', ' ', 'g')), '')"
     )
     return f"""
-    CREATE OR REPLACE {"TEMP " if temporary else ""}TABLE {out_table} AS
     WITH base AS (
         SELECT
             id AS unique_id,
@@ -146,9 +150,7 @@ def prepare_sql(raw_table: str, out_table: str, *, temporary: bool = False) -> s
         -- The postcode's first three characters: the area, in the UK and the US.
         left(b.postcode, 3) AS postcode_area
     FROM base b
-    LEFT JOIN (
-        SELECT nickname, list(name) AS names FROM nicknames GROUP BY nickname
-    ) n ON n.nickname = b.first_name
+    LEFT JOIN nickname_names n ON n.nickname = b.first_name
     """
 
 
@@ -165,11 +167,12 @@ def run(con: duckdb.DuckDBPyConnection, sql: str) -> None:
 
 
 def load_nicknames(con: duckdb.DuckDBPyConnection) -> None:
+    """The nickname table, as each nickname with the list of names it stands for."""
     run(
         con,
-        "CREATE OR REPLACE TABLE nicknames AS SELECT lower(nickname) AS nickname, "
-        f"lower(name) AS name FROM read_csv('{NICKNAMES_FILE}', header=true, "
-        "columns={'nickname': 'VARCHAR', 'name': 'VARCHAR'})",
+        "CREATE OR REPLACE TABLE nickname_names AS SELECT lower(nickname) AS nickname, "
+        f"list(lower(name)) AS names FROM read_csv('{NICKNAMES_FILE}', header=true, "
+        "columns={'nickname': 'VARCHAR', 'name': 'VARCHAR'}) GROUP BY lower(nickname)",
     )
 
 
@@ -429,9 +432,10 @@ def level_labels(model: dict[str, Any]) -> dict[str, dict[int, str]]:
 
 
 @cache
-def _scoring_sql(model_json: str) -> str:
-    """A SELECT that scores pairs (l: the new record, r: candidates) with a
-    stored model's m and u probabilities. Term-frequency adjustments are left
+def _scoring_sql(model_json: str, raw_table: str) -> str:
+    """One statement that makes the features of the records in ``raw_table``
+    and scores the new one (id -1) against each other with a stored model's
+    m and u probabilities. Term-frequency adjustments are left
     out: they need the whole table's frequencies, and the entry-time check
     sees a handful of records."""
     import json
@@ -455,10 +459,15 @@ def _scoring_sql(model_json: str) -> str:
             f"'{comparison['output_column_name']}': "
             f"[CAST(CASE {' '.join(gamma_cases)} END AS DOUBLE), round({weight_sql}, 2)::DOUBLE]"
         )
+    # Splink's conditions name the two sides' columns x_l and x_r.
+    left = ", ".join(f"{c} AS {c}_l" for c in FEATURE_COLUMNS)
+    right = ", ".join(f"{c} AS {c}_r" for c in FEATURE_COLUMNS)
     return (
+        f"WITH features AS ({features_select(raw_table)}), "
+        f"l AS (SELECT {left} FROM features WHERE unique_id = -1), "
+        f"r AS (SELECT unique_id, {right} FROM features WHERE unique_id <> -1) "
         f"SELECT r.unique_id AS candidate, {' + '.join(weights)} AS match_weight, "
-        f"to_json({{{', '.join(evidence)}}}) AS evidence FROM features_l AS l CROSS JOIN "
-        "features_r AS r"
+        f"to_json({{{', '.join(evidence)}}}) AS evidence FROM l CROSS JOIN r"
     )
 
 
@@ -479,19 +488,14 @@ FEATURE_COLUMNS = (
 
 
 def score_one(
-    con: duckdb.DuckDBPyConnection, model: dict[str, Any], *, new: str, old: str
+    con: duckdb.DuckDBPyConnection, model: dict[str, Any], *, raw_table: str
 ) -> list[tuple[int, float, float, str]]:
-    """Score the one record in features table ``new`` against each record in
-    ``old``: [(candidate id, probability, weight, evidence JSON)]."""
+    """Score the new record (id -1) in ``raw_table`` (RAW_COLUMNS) against
+    each other record there: [(candidate id, probability, weight, evidence
+    JSON)]. One statement: a handful of rows costs little but planning."""
     import json
 
-    sql = _scoring_sql(json.dumps(model, sort_keys=True))
-    # Splink's conditions name the two sides' columns x_l and x_r.
-    left = ", ".join(f"{c} AS {c}_l" for c in FEATURE_COLUMNS)
-    right = ", ".join(f"{c} AS {c}_r" for c in FEATURE_COLUMNS)
-    run(con, f"CREATE OR REPLACE TEMP VIEW features_l AS SELECT {left} FROM {new}")
-    run(con, f"CREATE OR REPLACE TEMP VIEW features_r AS SELECT unique_id, {right} FROM {old}")
-    rows = con.execute(sql).fetchall()
+    rows = con.execute(_scoring_sql(json.dumps(model, sort_keys=True), raw_table)).fetchall()
     return [
         (int(candidate), 1 / (1 + 2 ** -max(min(weight, 500), -500)), weight, evidence)
         for candidate, weight, evidence in rows

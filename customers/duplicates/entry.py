@@ -23,7 +23,6 @@ from django.db import connection
 from django.db.models import Q
 
 from customers.duplicates import engine
-from customers.duplicates.engine import run
 from customers.models import Customer, MatchDecision, MatchModel
 
 CANDIDATE_LIMIT = 50
@@ -40,13 +39,23 @@ class LikelyDuplicate:
 
 
 _local = threading.local()
+_RAW_SCHEMA = pa.schema(
+    [
+        (name, pa.int64() if name == "id" else pa.date32())
+        if name in ("id", "date_of_birth")
+        else (name, pa.string())
+        for name in engine.RAW_COLUMNS
+    ]
+)
 
 
 def _duckdb() -> duckdb.DuckDBPyConnection:
     """One in-memory DuckDB per thread, with the nickname table loaded once."""
     con = getattr(_local, "con", None)
     if con is None:
-        con = duckdb.connect()
+        # One thread: a handful of rows gains nothing from more, and waiting
+        # for busy cores is what makes a small query slow.
+        con = duckdb.connect(config={"threads": 1})
         engine.load_nicknames(con)
         _local.con = con
     return con
@@ -164,32 +173,12 @@ def likely_duplicates(
     if not ids:
         return []
     candidates = {c.pk: c for c in Customer.objects.filter(pk__in=ids)}
-    new_row = _raw(customer) | {"id": customer.pk or 0}
+    # The new record is -1: it may have no id yet, and is never a candidate.
+    rows = [_raw(customer) | {"id": -1}, *(_raw(c) for c in candidates.values())]
     con = _duckdb().cursor()
     try:
-        schema = pa.schema(
-            [
-                (name, pa.int64() if name == "id" else pa.date32())
-                if name in ("id", "date_of_birth")
-                else (name, pa.string())
-                for name in engine.RAW_COLUMNS
-            ]
-        )
-        for table, rows in (
-            ("raw_new", [new_row]),
-            ("raw_old", [_raw(c) for c in candidates.values()]),
-        ):
-            con.register(
-                f"{table}_arrow",
-                pa.Table.from_pylist(
-                    [{k: row[k] for k in engine.RAW_COLUMNS} for row in rows], schema=schema
-                ),
-            )
-            run(con, f"CREATE OR REPLACE TEMP TABLE {table} AS SELECT * FROM {table}_arrow")
-            run(con, engine.prepare_sql(table, f"features_{table}", temporary=True))
-        scored = engine.score_one(
-            con, model.splink_settings, new="features_raw_new", old="features_raw_old"
-        )
+        con.register("raw_entry", pa.Table.from_pylist(rows, schema=_RAW_SCHEMA))
+        scored = engine.score_one(con, model.splink_settings, raw_table="raw_entry")
     finally:
         con.close()
     found = []
