@@ -13,8 +13,13 @@ import importlib
 from decimal import Decimal
 
 import factory
+from django.apps import apps
 from django.contrib.auth.hashers import make_password
+from django.contrib.auth.management import create_permissions
 from django.contrib.auth.models import Group, Permission, User
+from django.contrib.contenttypes.management import create_contenttypes
+from django.contrib.contenttypes.models import ContentType
+from django.db.models import Q
 from django.utils import timezone
 from factory.django import DjangoModelFactory
 
@@ -87,14 +92,31 @@ def ensure_role(name: str) -> str:
     group, _ = Group.objects.get_or_create(name=name)
     # A later migration may have made the group anew after a flush, with only
     # what it grants: check the whole set, not only that the group exists.
-    if group.permissions.count() < len(set(ROLE_PERMISSIONS[name])):
-        group.permissions.add(
-            *(
-                Permission.objects.get(content_type__app_label=app_label, codename=codename)
-                for app_label, codename in (code.split(".") for code in ROLE_PERMISSIONS[name])
-            )
-        )
+    wanted = set(ROLE_PERMISSIONS[name])
+    if group.permissions.count() < len(wanted):
+        group.permissions.add(*_permissions(wanted))
     return name
+
+
+def _permissions(codes: set[str]) -> list[Permission]:
+    """The permissions named ``app_label.codename``. A flush between
+    transactional tests can leave content types and permissions to be made
+    again: then they are, as post_migrate makes them."""
+    query = Q()
+    for code in codes:
+        app_label, codename = code.split(".")
+        query |= Q(content_type__app_label=app_label, codename=codename)
+    found = list(Permission.objects.filter(query))
+    if len(found) < len(codes):
+        ContentType.objects.clear_cache()
+        for config in apps.get_app_configs():
+            create_contenttypes(config, verbosity=0)
+            create_permissions(config, verbosity=0)
+        found = list(Permission.objects.filter(query))
+    missing = codes - {f"{p.content_type.app_label}.{p.codename}" for p in found}
+    if missing:
+        raise ValueError(f"No such permissions: {sorted(missing)}")
+    return found
 
 
 @functools.cache
