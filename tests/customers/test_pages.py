@@ -431,3 +431,11 @@ def test_marketing_staff_cannot_archive_by_posting_directly(page_client_for, mar
     assert response.status_code == 403
     ada.refresh_from_db()
     assert not ada.is_archived
+
+
+def test_the_customer_page_links_to_the_customers_consents(page_client_for, marketing_user):
+    customer = CustomerFactory()
+
+    page = page_client_for(marketing_user).get(customer.get_absolute_url()).content.decode()
+
+    assert f'href="/governance/customers/{customer.public_id}/consents/">consents</a>' in page
