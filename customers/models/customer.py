@@ -227,6 +227,9 @@ class Customer(models.Model):
             models.Index(fields=["last_verified_at"], name="customer_last_verified"),
             models.Index(fields=["archived_at"], name="customer_archived"),
             models.Index(fields=["quality_score"], name="customer_quality_score"),
+            # Orders and consents name their customer by its id in the source
+            # system, sometimes without saying which source.
+            models.Index(fields=["external_id"], name="customer_external_id"),
         ]
         constraints = [
             models.UniqueConstraint(
