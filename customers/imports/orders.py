@@ -18,6 +18,7 @@ from django.db.models import Count
 from simple_history.utils import bulk_create_with_history
 
 from customers import validation
+from customers.imports.matching import survivors
 from customers.imports.rows import CleanRow, parse_datetime
 from customers.models import Customer, Order, OrderChannel, OrderLine
 from mis.bulk import insert_with_history
@@ -86,6 +87,16 @@ class OrderWriter:
         self.source = job.source
         self.actor = job.created_by
         self.reason = f"import {job.public_id}"
+        # Orders this job has written: a later line of one of them means the
+        # file's lines of that order are not together. A resumed job learns
+        # the ones written before it stopped from their history.
+        self.written: set[str] = set()
+        if job.processed_rows:
+            self.written = set(
+                Order.history.filter(source=self.source, history_change_reason=self.reason)
+                .values_list("external_id", flat=True)
+                .distinct()
+            )
 
     def write(self, rows, *, record_errors: bool = True):
         from customers.imports.service import _Counts, _record_errors  # the shared pipeline
@@ -104,6 +115,12 @@ class OrderWriter:
         for order_id in bad_orders & set(orders):
             for row in orders.pop(order_id):
                 row.reasons.append(f"Another line of order {order_id} was rejected.")
+        for order_id in self.written & set(orders):
+            for row in orders.pop(order_id):
+                row.reasons.append(
+                    f"Order {order_id} was already written from earlier rows: the lines of an "
+                    "order must be together in the file."
+                )
         customers = self._customers(
             {r[0].clean.values["customer_external_id"] for r in orders.values()}
         )
@@ -183,6 +200,7 @@ class OrderWriter:
             bulk_create_with_history(
                 new_lines, OrderLine, default_user=self.actor, default_change_reason=self.reason
             )
+        self.written |= set(orders)
         return counts
 
     def _customers(self, external_ids: set[str]) -> dict[str, Customer]:
@@ -192,9 +210,11 @@ class OrderWriter:
         }
         missing = external_ids - set(found)
         if missing:
-            # Another source's customer, when exactly one has that id.
+            # Another source's customer, when exactly one live record has that
+            # id (a merged record's id is its survivor's business).
             by_id: dict[str, list[Customer]] = {}
-            for c in Customer.objects.filter(external_id__in=missing):
+            for c in Customer.objects.filter(external_id__in=missing, merged_into__isnull=True):
                 by_id.setdefault(c.external_id, []).append(c)
             found.update({k: v[0] for k, v in by_id.items() if len(v) == 1})
-        return found
+        # Orders of a merged record go to its survivor.
+        return {key[0]: c for key, c in survivors({(k,): c for k, c in found.items()}).items()}

@@ -19,7 +19,7 @@ from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.db import transaction
 from django.db.models import F, Q
-from django.db.models.functions import Upper
+from django.db.models.functions import Coalesce, Now, Upper
 from django.utils import timezone
 
 from customers import policy
@@ -30,6 +30,7 @@ from customers.imports.mapping import (
     suggest_mapping,
     unmapped_columns,
 )
+from customers.imports.matching import survivors
 from customers.imports.orders import REQUIRED as ORDER_REQUIRED
 from customers.imports.orders import OrderRowCleaner, OrderWriter
 from customers.imports.rows import CleanRow, RowCleaner
@@ -133,7 +134,8 @@ def import_job_start(*, job: ImportJob) -> None:
         status=ImportStatus.PENDING
     )
     job.refresh_from_db(fields=["status"])
-    transaction.on_commit(lambda: import_run_task.delay(job.pk))
+    if job.status == ImportStatus.PENDING:
+        transaction.on_commit(lambda: import_run_task.delay(job.pk))
 
 
 @dataclass
@@ -168,9 +170,20 @@ def import_run(
     """Run (or resume) a job to its end. Safe to call again on a finished job
     (it returns it unchanged) or on one a dead worker left running."""
     batch_size = batch_size or settings.IMPORT_BATCH_SIZE
+    # A job that stopped on an error after its file was read (total_rows is
+    # known) resumes too; one whose file could not be read stays failed.
     claimed = ImportJob.objects.filter(
-        pk=job.pk, status__in=[ImportStatus.PENDING, ImportStatus.RUNNING]
-    ).update(status=ImportStatus.RUNNING, started_at=timezone.now())
+        Q(status__in=[ImportStatus.PENDING, ImportStatus.RUNNING])
+        | Q(status=ImportStatus.FAILED, total_rows__isnull=False),
+        pk=job.pk,
+    ).update(
+        status=ImportStatus.RUNNING,
+        error="",
+        finished_at=None,
+        # The first start stays: the check after the job looks at everything
+        # written since, resumed runs included.
+        started_at=Coalesce(F("started_at"), Now()),
+    )
     job.refresh_from_db()
     if not claimed:
         return job
@@ -215,6 +228,20 @@ def import_run(
     except ConcurrentRun:
         job.refresh_from_db()
         return job
+    except Exception as exc:
+        # Committed batches stay; the failing one left nothing. Say where and
+        # why, and let the job be run again to resume.
+        job.refresh_from_db()
+        ImportJob.objects.filter(pk=job.pk, status=ImportStatus.RUNNING).update(
+            status=ImportStatus.FAILED,
+            finished_at=timezone.now(),
+            error=(
+                f"Stopped after {job.processed_rows:,} of {job.total_rows:,} rows: "
+                f"{exc.__class__.__name__}: {exc}"[:1500]
+                + " Rows before that are imported; run the job again to resume."
+            ),
+        )
+        raise
     ImportJob.objects.filter(pk=job.pk, status=ImportStatus.RUNNING).update(
         status=ImportStatus.SUCCEEDED, finished_at=timezone.now()
     )
@@ -430,7 +457,10 @@ class _CustomerWriter:
             if key[0] == "name":
                 surnames_as_given.add(row.clean.values.get("last_name") or "")
         found: dict[tuple, Customer] = {}
-        base = Customer.objects.order_by("pk")
+        # Locked in key order for the batch's transaction, so that nobody
+        # changes a record between this read and the write; merged records
+        # are not matched (their survivor is, below).
+        base = Customer.objects.select_for_update(of=("self",)).order_by("pk")
         if "external_id" in by_kind:
             for c in base.filter(source=self.source, external_id__in=by_kind["external_id"]):
                 found[("external_id", c.external_id)] = c
@@ -444,11 +474,17 @@ class _CustomerWriter:
             # case is not Python's beyond ASCII (SQLite folds ASCII only, and
             # no database makes "SS" of "ß"), so the surnames as given are
             # looked for too: a file imported again always finds its records.
-            surnames = {key[1].upper() for key in by_kind["name"]}
+            surnames = {key[1].upper() for key in by_kind["name"] if key[1]}
+            surnames_as_given.discard("")
+            by_organisation = {key[2] for key in by_kind["name"] if not key[1] and key[2]}
             candidates = (
                 base.filter(source=self.source, email="", phone="", external_id="")
-                .annotate(surname=Upper("last_name"))
-                .filter(Q(surname__in=surnames) | Q(last_name__in=surnames_as_given))
+                .annotate(surname=Upper("last_name"), organisation=Upper("organisation_name"))
+                .filter(
+                    Q(surname__in=surnames)
+                    | Q(last_name__in=surnames_as_given)
+                    | Q(last_name="", organisation__in={o.upper() for o in by_organisation})
+                )
             )
             for c in candidates:
                 key = _key(
@@ -460,7 +496,7 @@ class _CustomerWriter:
                     }
                 )
                 found.setdefault(key, c)
-        return found
+        return survivors(found)
 
     def _without_suppressed(
         self, rows: list[_Row], existing: dict, counts: _Counts, record_errors: bool
@@ -524,9 +560,10 @@ class _CustomerWriter:
                 name
                 for name, value in clean.values.items()
                 if _comparable(customer, name) != value
-                # A row found by email or phone that has no id of its own does
-                # not take away the record's id (perhaps another source's).
-                and not (name == "external_id" and not value)
+                # A record's id in its source system is filled in, never
+                # replaced: a row found by email, phone or through a merged
+                # record may carry another system's id (or none).
+                and not (name == "external_id" and customer.external_id)
             ]
             for name in fields:
                 setattr(customer, name, clean.values[name])
@@ -695,6 +732,7 @@ def import_preview(*, job: ImportJob, mapping: Mapping | None = None, limit: int
 @transaction.atomic
 def import_job_set_mapping(*, job: ImportJob, mapping: Mapping) -> ImportJob:
     """Change a draft job's mapping (the wizard's second step)."""
+    job = ImportJob.objects.select_for_update().get(pk=job.pk)
     if job.status != ImportStatus.DRAFT:
         raise ValidationError("The job has started; its mapping can no longer change.")
     if not isinstance(mapping, dict):

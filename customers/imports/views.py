@@ -5,7 +5,8 @@ listed with their figures."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
 from django.http import StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.cache import patch_cache_control
@@ -31,6 +32,11 @@ JOBS_PER_PAGE = 25
 def may_read_error_report(user, job: ImportJob) -> bool:
     """The report holds rows as they were read, sensitive values included."""
     return job.created_by_id == user.pk or user.has_perm("customers.view_sensitive_data")
+
+
+# A draft's preview shows the file's rows as read, like the error report: the
+# same people may see it, map it, run it or discard it.
+may_handle_draft = may_read_error_report
 
 
 @require_GET
@@ -105,7 +111,11 @@ def import_detail(request, public_id):
             messages.error(request, "This import has been started; its mapping is fixed.")
         return render(request, "imports/job.html", _job_context(request, job))
 
-    if not request.user.has_perm("customers.add_importjob"):
+    if not request.user.has_perm("customers.add_importjob") or not may_handle_draft(
+        request.user, job
+    ):
+        if request.method == "POST":
+            raise PermissionDenied("Only the person who uploaded this file can map and run it.")
         return render(request, "imports/job.html", _job_context(request, job))
     mapping = _mapping_from(request) if request.method == "POST" else None
     try:
@@ -117,9 +127,14 @@ def import_detail(request, public_id):
         if preview.problems:
             messages.error(request, "Correct the mapping before running the import.")
         else:
-            import_job_set_mapping(job=job, mapping=preview.mapping)
-            import_job_start(job=job)
-            messages.success(request, "The import is running; this page follows its progress.")
+            try:
+                with transaction.atomic():
+                    import_job_set_mapping(job=job, mapping=preview.mapping)
+                    import_job_start(job=job)
+            except ValidationError as exc:  # run twice: the first one won
+                messages.error(request, " ".join(exc.messages))
+            else:
+                messages.success(request, "The import is running; this page follows its progress.")
             return redirect("imports:detail", public_id=job.public_id)
     context = {
         **_job_context(request, job),
@@ -147,6 +162,8 @@ def import_progress(request, public_id):
 def import_discard(request, public_id):
     """Drop a draft that was never run (a wrong file, say)."""
     job = get_object_or_404(ImportJob, public_id=public_id, status=ImportStatus.DRAFT)
+    if not may_handle_draft(request.user, job):
+        raise PermissionDenied("Only the person who uploaded this file can discard it.")
     job.file.delete(save=False)
     job.delete()
     messages.success(request, "The draft import was discarded.")

@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 
-from customers.models import ImportStatus, Order, OrderLine
+from customers.models import Customer, ImportStatus, Order, OrderLine
 from tests.customers.importfiles import (
     call,
     counts,
@@ -160,3 +160,23 @@ def test_the_command_prints_the_summary_and_the_error_report(tmp_path, customer)
     assert "error report:" in out
     report = (tmp_path / "orders.errors.csv").read_text()
     assert "NOBODY" in report
+
+
+def test_lines_of_an_order_split_across_batches_are_reported_not_lost(tmp_path, customer):
+    rows = [line("O1", amount="1.00"), line("O2"), line("O3"), line("O1", amount="9.00")]
+
+    job = import_orders(tmp_path, rows, batch_size=2)
+
+    assert Order.objects.get(external_id="O1").total_amount == Decimal("1.00")
+    error = job.row_errors.get()
+    assert error.row_number == 5
+    assert "the lines of an order must be together in the file" in error.reasons
+
+
+def test_orders_of_a_merged_customer_go_to_its_survivor(tmp_path, customer):
+    survivor = CustomerFactory(source=SOURCE, external_id="C2")
+    Customer.objects.filter(pk=customer.pk).update(merged_into=survivor)
+
+    import_orders(tmp_path, [line("O1", customer="C1")])
+
+    assert Order.objects.get(external_id="O1").customer == survivor

@@ -175,3 +175,21 @@ def test_the_imports_section_is_in_the_navigation(page_client_for, marketing_use
     page = page_client_for(marketing_user).get(LIST).content.decode()
 
     assert f'href="{LIST}" aria-current="page">Imports' in page
+
+
+def test_another_users_draft_is_not_shown_or_run_by_someone_without_sensitive_access(
+    page_client_for, steward, marketing_user
+):
+    upload(page_client_for(steward))
+    job = ImportJob.objects.get()
+    client = page_client_for(marketing_user)
+
+    page = client.get(page_of(job)).content.decode()
+    run = client.post(page_of(job), {"action": "run", "target": ["external_id"]})
+    discard = client.post(reverse("imports:discard", args=[job.public_id]))
+
+    assert "waiting for sam.steward" in page
+    assert "Lovelace" not in page
+    assert (run.status_code, discard.status_code) == (403, 403)
+    job.refresh_from_db()
+    assert job.status == ImportStatus.DRAFT

@@ -165,8 +165,13 @@ def test_a_job_records_its_progress_after_each_batch(tmp_path):
     assert (job.total_rows, job.processed_rows, job.progress_percent) == (7, 7, 100)
 
 
-class WorkerDied(Exception):
-    """Stands for the end of a worker: nothing after it runs."""
+class WorkerDied(BaseException):
+    """Stands for the end of a worker (a kill): nothing after it runs, not
+    even the job's own error handling."""
+
+
+class Broken(Exception):
+    """An error the import did not foresee."""
 
 
 def die(job):
@@ -210,3 +215,35 @@ def test_a_failed_job_stays_failed_when_run_again(tmp_path):
     import_run(job=job)
 
     assert (job.status, job.error, job.finished_at) == ("failed", "The file is empty.", failed_at)
+
+
+def break_on_second_batch(job):
+    if job.processed_rows >= 4:
+        raise Broken("the disk is full")
+
+
+@pytest.mark.django_db
+def test_an_unforeseen_error_fails_the_job_with_where_and_why_and_a_rerun_resumes(tmp_path):
+    rows = [{"external_id": f"A{n}", "last_name": "Person"} for n in range(6)]
+    job = create_job(csv_file(tmp_path / "people.csv", rows))
+
+    with pytest.raises(Broken):
+        import_run(job=job, batch_size=2, progress=break_on_second_batch)
+
+    job.refresh_from_db()
+    assert job.status == ImportStatus.FAILED
+    assert job.error.startswith("Stopped after 4 of 6 rows: Broken: the disk is full")
+    assert "run the job again to resume" in job.error
+    first_start = job.started_at
+
+    import_run(job=job, batch_size=2)
+
+    job.refresh_from_db()
+    assert (job.status, job.processed_rows, job.created_count, job.error) == (
+        ImportStatus.SUCCEEDED,
+        6,
+        6,
+        "",
+    )
+    assert job.started_at == first_start  # the check after the job covers every row
+    assert Customer.objects.count() == 6

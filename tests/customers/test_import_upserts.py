@@ -334,3 +334,17 @@ def test_a_row_keyed_on_an_email_an_earlier_row_gave_updates_that_rows_record(tm
         ("C1", "", "Leeds"),
         ("C2", "Hopper", "Hull"),
     ]
+
+
+def test_a_row_for_a_merged_record_updates_its_survivor(tmp_path):
+    survivor = CustomerFactory(source=SOURCE, external_id="KEEP", city="Leeds")
+    merged = CustomerFactory(source=SOURCE, external_id="GONE", city="Leeds")
+    Customer.objects.filter(pk=merged.pk).update(merged_into=survivor)
+
+    job = import_file(csv_file(tmp_path / "people.csv", [{"external_id": "GONE", "city": "York"}]))
+
+    survivor.refresh_from_db()
+    merged.refresh_from_db()
+    assert (job.created_count, job.updated_count) == (0, 1)
+    assert survivor.city == "York"
+    assert merged.city == "Leeds"
