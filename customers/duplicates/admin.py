@@ -27,17 +27,7 @@ class MatchModelAdmin(admin.ModelAdmin):
     )
     list_filter = ("is_active",)
     list_select_related = ("trained_by",)
-    fields = (
-        "version",
-        "is_active",
-        "duplicate_threshold",
-        "possible_threshold",
-        "records_used",
-        "training_seconds",
-        "trained_at",
-        "trained_by",
-        "parameters",
-    )
+    fields = (*list_display, "parameters")
     readonly_fields = (
         "version",
         "records_used",
