@@ -54,7 +54,10 @@ def customer_count(*, as_of: dt.date) -> int:
     "field_completeness",
     label="Field completeness",
     unit=metrics.Unit.PERCENT,
-    description="Share of live records in which the field has a value.",
+    description=(
+        "Share of live records in which the field has a value. Measured on the records as "
+        "they are when it is taken, whatever day it is taken for."
+    ),
     params=("field",),
     choices={"field": _fields},
 )
@@ -94,7 +97,9 @@ def _count_fields() -> dict:
     filled = {f: row[f] for f in plain}
     filled["interests"] = live.filter(interests__isnull=False).values("pk").distinct().count()
     open_issues = QualityIssue.objects.filter(
-        status=QualityIssueStatus.OPEN, customer__archived_at__isnull=True
+        status=QualityIssueStatus.OPEN,
+        customer__archived_at__isnull=True,
+        customer__merged_into__isnull=True,
     )
     # A record counts as flagged on a field when it has a value there and an
     # open issue about it.

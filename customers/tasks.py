@@ -46,8 +46,15 @@ def quality_sweep_task(triggered_by: str = "beat") -> dict:
 def quality_chunk_task(chunk_id: int) -> bool:
     """Check one chunk of a sweep; safe to deliver twice (a done chunk is
     skipped)."""
-    done = quality.sweep_chunk(chunk_id=chunk_id)
-    quality.sweep_finish(run=QualityRunChunk.objects.get(pk=chunk_id).run)
+    run = QualityRunChunk.objects.select_related("run").get(pk=chunk_id).run
+    try:
+        done = quality.sweep_chunk(chunk_id=chunk_id)
+    except Exception as exc:
+        # The run says which chunk failed and why; the next sweep starts anew
+        # instead of retrying the same chunk for ever.
+        quality.sweep_fail(run=run, error=f"chunk {chunk_id}: {exc.__class__.__name__}: {exc}")
+        raise
+    quality.sweep_finish(run=run)
     return done
 
 

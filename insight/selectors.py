@@ -149,22 +149,24 @@ def requirement_coverage(
         requirements = InformationRequirement.objects.all()
     measures = measures or Measures()
     coverage = []
-    for requirement in requirements:
-        coverage.append(
-            RequirementCoverage(
-                requirement=requirement,
-                fields=[
-                    FieldCoverage(
-                        field=name,
-                        completeness=measures("field_completeness", {"field": name})[0],
-                        validity=measures("field_validity", {"field": name})[0],
-                        min_completeness=requirement.min_completeness,
-                        min_validity=requirement.min_validity,
-                    )
-                    for name in requirement.fields
-                ],
+    # Measured live, every field's counts come from one pass over the records.
+    with metrics.measuring():
+        for requirement in requirements:
+            coverage.append(
+                RequirementCoverage(
+                    requirement=requirement,
+                    fields=[
+                        FieldCoverage(
+                            field=name,
+                            completeness=measures("field_completeness", {"field": name})[0],
+                            validity=measures("field_validity", {"field": name})[0],
+                            min_completeness=requirement.min_completeness,
+                            min_validity=requirement.min_validity,
+                        )
+                        for name in requirement.fields
+                    ],
+                )
             )
-        )
     return coverage
 
 

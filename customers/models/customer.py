@@ -230,6 +230,8 @@ class Customer(models.Model):
             # Orders and consents name their customer by its id in the source
             # system, sometimes without saying which source.
             models.Index(fields=["external_id"], name="customer_external_id"),
+            # The records an import changed are checked after it, by this.
+            models.Index(fields=["updated_at"], name="customer_updated"),
         ]
         constraints = [
             models.UniqueConstraint(

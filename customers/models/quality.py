@@ -101,6 +101,12 @@ class QualityIssue(models.Model):
                 condition=Q(status="open"),
                 name="quality_issue_open_code",
             ),
+            # The drill-down: open issues of a code, newest first, a page at a time.
+            models.Index(
+                fields=["code", "-created_at"],
+                condition=Q(status="open"),
+                name="quality_issue_open_code_new",
+            ),
         ]
         constraints = [
             # One open issue per problem per field: re-importing a file does

@@ -8,7 +8,7 @@ import datetime as dt
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
@@ -59,13 +59,11 @@ def redundancy_sweep(*, triggered_by: str, months: int | None = None) -> Quality
     proposal is not repeated), and withdraw open proposals whose reason no
     longer holds. Refuses to run twice at once."""
     months = months or settings.REDUNDANT_INACTIVE_MONTHS
+    # One transaction: a sweep that is killed leaves nothing behind, not even
+    # a "running" run that would refuse every later one.
     try:
         with transaction.atomic():
             run = QualityRun.objects.create(kind=RunKind.REDUNDANCY, triggered_by=triggered_by)
-    except Exception as exc:  # the one-running-run constraint
-        raise SweepRunning("A redundant-record sweep is already running.") from exc
-    try:
-        with transaction.atomic():
             figures, proposed, withdrawn = {}, 0, 0
             for reason, queryset in redundant_querysets(months=months).items():
                 open_ = RedundancyProposal.objects.filter(
@@ -74,9 +72,14 @@ def redundancy_sweep(*, triggered_by: str, months: int | None = None) -> Quality
                 withdrawn += open_.exclude(customer__in=queryset.values("pk")).update(
                     status=ProposalStatus.WITHDRAWN, decided_at=timezone.now()
                 )
-                new_ids = queryset.exclude(
-                    Exists(open_.filter(customer=OuterRef("pk")))
-                ).values_list("pk", flat=True)
+                # Open proposals are not repeated, and a record a steward
+                # decided to keep is not proposed again for the same reason.
+                decided = RedundancyProposal.objects.filter(
+                    reason=reason,
+                    status__in=[ProposalStatus.PROPOSED, ProposalStatus.REJECTED],
+                    customer=OuterRef("pk"),
+                )
+                new_ids = queryset.exclude(Exists(decided)).values_list("pk", flat=True)
                 detail = DETAILS[reason].format(months=months)
                 made = _propose(new_ids.iterator(chunk_size=5000), reason, detail)
                 proposed += made
@@ -89,11 +92,8 @@ def redundancy_sweep(*, triggered_by: str, months: int | None = None) -> Quality
                 records_checked=_live().count(),
                 figures={"open_by_reason": figures, "months": months},
             )
-    except Exception as exc:
-        QualityRun.objects.filter(pk=run.pk).update(
-            status=RunStatus.FAILED, finished_at=timezone.now(), error=str(exc)[:2000]
-        )
-        raise
+    except IntegrityError as exc:  # the one-running-run constraint
+        raise SweepRunning("A redundant-record sweep is already running.") from exc
     run.refresh_from_db()
     return run
 

@@ -286,7 +286,7 @@ def quality_figures() -> dict:
         .order_by("source")[:200]
     }
     open_issues = QualityIssue.objects.filter(
-        status=QualityIssueStatus.OPEN, customer__archived_at__isnull=True
+        status=QualityIssueStatus.OPEN, customer__in=live.values("pk")
     )
     by_code = {
         row["code"]: row["n"]

@@ -137,7 +137,9 @@ def quality_issues(request):
     code = request.GET.get("code", "")
     field = request.GET.get("field", "")
     issues = QualityIssue.objects.filter(
-        status=QualityIssueStatus.OPEN, customer__archived_at__isnull=True
+        status=QualityIssueStatus.OPEN,
+        customer__archived_at__isnull=True,
+        customer__merged_into__isnull=True,
     ).select_related("customer", "rule")
     if code:
         issues = issues.filter(code=code)

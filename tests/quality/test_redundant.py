@@ -74,3 +74,16 @@ def test_the_command_lists_the_proposals_by_reason(capsys):
     out = capsys.readouterr().out
     assert "1 new proposals" in out
     assert "test" in out
+
+
+def test_a_record_a_steward_kept_is_not_proposed_again_for_the_same_reason(steward):
+    from customers.quality.redundant import redundancy_decide
+
+    CustomerFactory(external_id="TEST", is_test=True)
+    redundancy_sweep(triggered_by="test", months=36)
+    redundancy_decide(proposal=RedundancyProposal.objects.get(), archive=False, actor=steward)
+
+    again = redundancy_sweep(triggered_by="test", months=36)
+
+    assert again.issues_opened == 0
+    assert proposed() == set()

@@ -207,3 +207,27 @@ def test_the_quality_score_metric_is_the_mean_score_of_checked_records():
     quality_sweep(triggered_by="test")
 
     assert metrics.measure("quality_score").value == 90
+
+
+def test_a_chunk_that_fails_on_a_worker_fails_its_run_so_the_next_sweep_starts_anew(
+    monkeypatch,
+):
+    from customers import tasks
+    from customers.quality import services as quality_services
+
+    CustomerFactory()
+    run = sweep_start(triggered_by="test")
+    chunk = run.chunks.get()
+
+    def broken(**kwargs):
+        raise RuntimeError("a rule broke")
+
+    monkeypatch.setattr(quality_services, "sweep_chunk", broken)
+    with pytest.raises(RuntimeError):
+        tasks.quality_chunk_task(chunk.pk)
+    monkeypatch.undo()
+
+    run.refresh_from_db()
+    assert run.status == RunStatus.FAILED
+    assert f"chunk {chunk.pk}: RuntimeError: a rule broke" in run.error
+    assert sweep_start(triggered_by="again").pk != run.pk

@@ -9,7 +9,11 @@ class Command(BaseCommand):
     help = "Record every metric of the registry for a day (default today); the beat task's work."
 
     def add_arguments(self, parser):
-        parser.add_argument("--as-of", help="The day, YYYY-MM-DD (default: today).")
+        parser.add_argument(
+            "--as-of",
+            help="The day, YYYY-MM-DD (default: today). Measures of the records' current "
+            "values (completeness, validity, quality) are taken as they are now.",
+        )
 
     def handle(self, *args, as_of=None, **options):
         day = None
