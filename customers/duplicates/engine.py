@@ -442,7 +442,7 @@ def _scoring_sql(model_json: str, raw_table: str) -> str:
 
     model = json.loads(model_json)
     prior = model.get("probability_two_random_records_match") or 0.0001
-    weights = [repr(math.log2(prior / (1 - prior)))]
+    weights = [f"{math.log2(prior / (1 - prior))!r}::DOUBLE"]
     evidence = []
     for comparison in model["comparisons"]:
         gamma_cases, weight_cases = [], []
@@ -452,7 +452,7 @@ def _scoring_sql(model_json: str, raw_table: str) -> str:
             condition = level["sql_condition"]
             when = "ELSE" if condition.strip().upper() == "ELSE" else f"WHEN {condition} THEN"
             gamma_cases.append(f"{when} {gamma}")
-            weight_cases.append(f"{when} {weight!r}")
+            weight_cases.append(f"{when} {weight!r}::DOUBLE")
         weight_sql = f"(CASE {' '.join(weight_cases)} END)"
         weights.append(weight_sql)
         evidence.append(
@@ -496,7 +496,8 @@ def score_one(
     import json
 
     rows = con.execute(_scoring_sql(json.dumps(model, sort_keys=True), raw_table)).fetchall()
-    return [
-        (int(candidate), 1 / (1 + 2 ** -max(min(weight, 500), -500)), weight, evidence)
-        for candidate, weight, evidence in rows
-    ]
+    scored = []
+    for candidate, weight, evidence in rows:
+        weight = max(min(float(weight), 500.0), -500.0)
+        scored.append((int(candidate), 1 / (1 + 2**-weight), weight, evidence))
+    return scored

@@ -93,6 +93,7 @@ def test_the_api_create_response_lists_likely_duplicates(match_model, api_client
     likely = response.json()["likely_duplicates"]
     assert [item["id"] for item in likely] == [str(known.public_id)]
     assert likely[0]["decision"] == "duplicate"
+    assert isinstance(likely[0]["match_probability"], float)
 
 
 def test_the_form_says_possible_duplicate_of(match_model, page_client_for, steward):
