@@ -23,12 +23,27 @@ $(VENV)/.installed: pyproject.toml
 run: $(VENV)/.installed
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py seed_demo --customers $(DEMO_CUSTOMERS) --seed 42 --if-empty
+	@$(MAKE) --no-print-directory var/.demo-figures
 	@echo "Starting the background worker (jobs run outside the web request)."
 	@$(PY) -m celery -A mis worker --beat --pool=solo --loglevel=WARNING \
 		--schedule var/celerybeat-schedule & worker=$$!; \
 	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	echo "MIS is at http://$(HOST)/  (Ctrl+C stops the server and the worker)"; \
 	$(PY) manage.py runserver $(HOST)
+
+# Once, after the demo set is loaded: what the nightly jobs would have made by
+# morning (buying patterns, quality and duplicate sweeps, redundant-record
+# proposals, a worked insight strategy, today's metric snapshot), so that
+# every page has something to show.
+var/.demo-figures:
+	@echo "Preparing the demo's figures (about half a minute, once)."
+	$(PY) manage.py refresh_metrics
+	$(PY) manage.py sweep_quality
+	$(PY) manage.py sweep_duplicates
+	$(PY) manage.py sweep_redundant
+	$(PY) manage.py seed_insight_demo
+	$(PY) manage.py snapshot_metrics
+	touch $@
 
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .
@@ -44,6 +59,9 @@ smoke: $(VENV)/.installed
 	rm -f var/smoke.sqlite3
 	DATABASE_URL=sqlite:///var/smoke.sqlite3 $(PY) manage.py migrate --noinput -v0
 	DATABASE_URL=sqlite:///var/smoke.sqlite3 $(PY) manage.py seed_demo --customers 200 --seed 7
+	DATABASE_URL=sqlite:///var/smoke.sqlite3 $(PY) manage.py refresh_metrics -v0
+	DATABASE_URL=sqlite:///var/smoke.sqlite3 $(PY) manage.py sweep_quality -v0
+	DATABASE_URL=sqlite:///var/smoke.sqlite3 $(PY) manage.py snapshot_metrics -v0
 	DATABASE_URL=sqlite:///var/smoke.sqlite3 $(PY) manage.py smoke_check
 
 worker: $(VENV)/.installed

@@ -5,7 +5,7 @@ from django.test.utils import setup_test_environment
 
 
 class Command(BaseCommand):
-    help = "Fetch the home page, the customer list and the API as a demo user; fail if any breaks."
+    help = "Fetch the home page, every section and the API as a demo user; fail if any breaks."
 
     def add_arguments(self, parser):
         parser.add_argument("--username", default="manager")
@@ -17,7 +17,9 @@ class Command(BaseCommand):
             raise CommandError(f"No user {username!r}; run seed_demo first.")
         client = Client()
         client.force_login(user)
-        for url in ("/", "/customers/", "/api/v1/customers/"):
+        pages = ("/", "/customers/", "/imports/", "/quality/", "/segments/", "/analytics/")
+        pages += ("/insight/", "/governance/", "/api/v1/customers/")
+        for url in pages:
             response = client.get(url)
             if response.status_code != 200:
                 raise CommandError(f"GET {url} answered {response.status_code}.")
