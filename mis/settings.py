@@ -193,26 +193,28 @@ CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_TASK_DEFAULT_QUEUE", default="celery
 
 # Every periodic job, in one place. Times are in TIME_ZONE.
 CELERY_BEAT_SCHEDULE = {
-    # Every day at 01:30: record each metric of the registry, for trends.
-    # Every day at 02:00: check every live record against the quality rules.
+    # Every day at 00:30: the duplicate sweep over every live record (it
+    # refuses to start while another is running).
+    "duplicate-sweep": {
+        "task": "customers.duplicates.tasks.duplicate_sweep_task",
+        "schedule": crontab(hour=0, minute=30),
+    },
+    # Every day at 00:45: check every live record against the quality rules,
+    # in chunks shared by the workers (before the snapshot reads the scores).
     "quality-sweep": {
         "task": "customers.tasks.quality_sweep_task",
-        "schedule": crontab(hour=2, minute=0),
-    },
-    # Sundays at 03:00: propose records of no further use (nothing is deleted).
-    "redundancy-sweep": {
-        "task": "customers.tasks.redundancy_sweep_task",
-        "schedule": crontab(hour=3, minute=0, day_of_week="sun"),
-    },
-    "metrics-snapshot": {
-        "task": "mis.tasks.metrics_snapshot_task",
-        "schedule": crontab(hour=1, minute=30),
+        "schedule": crontab(hour=0, minute=45),
     },
     # Every day at 01:00, before the metrics snapshot: recompute each customer's
     # buying pattern and RFM scores as of that day.
     "customer-metrics-refresh": {
         "task": "customers.tasks.metrics_refresh_task",
         "schedule": crontab(hour=1, minute=0),
+    },
+    # Every day at 01:30: record each metric of the registry, for trends.
+    "metrics-snapshot": {
+        "task": "mis.tasks.metrics_snapshot_task",
+        "schedule": crontab(hour=1, minute=30),
     },
     # Every day at 02:00, after the metrics snapshot: open the insight strategy
     # reviews that are due, and those called for by a breached success
@@ -221,17 +223,16 @@ CELERY_BEAT_SCHEDULE = {
         "task": "insight.tasks.review_sweep_task",
         "schedule": crontab(hour=2, minute=0),
     },
-    # Every Monday at 03:00: a retention dry run for each active policy that
-    # has none awaiting approval; nothing is erased until one is approved.
+    # Sundays at 03:00: propose records of no further use (nothing is deleted).
+    "redundancy-sweep": {
+        "task": "customers.tasks.redundancy_sweep_task",
+        "schedule": crontab(hour=3, minute=0, day_of_week="sun"),
+    },
+    # Mondays at 03:00: a retention dry run for each active policy that has
+    # none awaiting approval; nothing is erased until one is approved.
     "retention-prepare": {
         "task": "governance.tasks.retention_prepare_task",
         "schedule": crontab(hour=3, minute=0, day_of_week="mon"),
-    },
-    # Every day at 00:30: the duplicate sweep over every live record (it
-    # refuses to start while another is running).
-    "duplicate-sweep": {
-        "task": "customers.duplicates.tasks.duplicate_sweep_task",
-        "schedule": crontab(hour=0, minute=30),
     },
 }
 
