@@ -170,6 +170,13 @@ def customer_detail(request, public_id):
         "orders": selectors.customer_orders(customer),
         "history": _history(customer, request.user),
         "history_limit": HISTORY_LIMIT,
+        # A merged record's history lives on with its survivor.
+        "merged_histories": [
+            {"merge": merge, "history": _history(merge.merged, request.user)}
+            for merge in customer.merges_survived.filter(status="merged").select_related(
+                "merged", "merged_by"
+            )
+        ],
         "reporting_currency": settings.REPORTING_CURRENCY,
         "quality_issues": customer.quality_issues.filter(status="open").order_by("field"),
         "masked": masked,

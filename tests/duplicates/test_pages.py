@@ -150,3 +150,14 @@ def test_a_merged_record_leaves_the_customer_list_and_the_api_list(
     assert str(candidate.customer_b.public_id) not in page
     assert str(candidate.customer_a.public_id) in page
     assert [item["id"] for item in listed] == [str(candidate.customer_a.public_id)]
+
+
+def test_the_survivors_page_shows_the_merged_records_history(page_client_for, steward, candidate):
+    from customers.duplicates.merge import customers_merge
+
+    customers_merge(survivor=candidate.customer_a, merged=candidate.customer_b, actor=steward)
+
+    page = page_client_for(steward).get(candidate.customer_a.get_absolute_url()).content.decode()
+
+    assert "History of Bob Hargreaves, merged into this record" in page
+    assert "merged into Robert Hargreaves" in page  # the merged record's own entry
