@@ -268,5 +268,6 @@ class RedundancyProposalAdmin(admin.ModelAdmin):
     def keep_records(self, request, queryset):
         self._decide(request, queryset, archive=False)
 
+
 # Duplicate detection: match models, sweeps, candidate pairs, merges.
 from customers.duplicates import admin as duplicates_admin  # noqa: E402, F401
