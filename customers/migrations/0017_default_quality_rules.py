@@ -92,7 +92,7 @@ GRANTS = {
 }
 
 
-def seed(apps, schema_editor):
+def seed_rules(apps):
     QualityRule = apps.get_model("customers", "QualityRule")
     for code, name, kind, field, stage, params, severity in RULES:
         QualityRule.objects.get_or_create(
@@ -106,6 +106,10 @@ def seed(apps, schema_editor):
                 "severity": severity,
             },
         )
+
+
+def seed(apps, schema_editor):
+    seed_rules(apps)
     _grants.grant_roles(apps, GRANTS)
 
 
