@@ -30,6 +30,15 @@ def database_url() -> str:
     return f"postgres://{auth}@{settings['HOST']}:{settings['PORT'] or 5432}/{settings['NAME']}"
 
 
+def _set_routes(routes) -> None:
+    """Route tasks anew. Celery builds its router once per process and keeps
+    it, so changing the setting alone would leave tasks going where an
+    earlier test's worker was."""
+    app.conf.task_routes = routes
+    app.amqp.flush_routes()
+    app.amqp.router = app.amqp.Router()
+
+
 @contextlib.contextmanager
 def celery_worker(*, route: tuple[str, ...] = ()) -> Iterator[str]:
     """Start a worker on a new queue and yield the queue's name. Tasks named
@@ -55,11 +64,11 @@ def celery_worker(*, route: tuple[str, ...] = ()) -> Iterator[str]:
         stderr=subprocess.STDOUT,
     )  # fmt: skip
     routes = app.conf.task_routes
-    app.conf.task_routes = {name: {"queue": queue} for name in route}
+    _set_routes({name: {"queue": queue} for name in route})
     try:
         yield queue
     finally:
-        app.conf.task_routes = routes
+        _set_routes(routes)
         process.terminate()
         try:
             output, _ = process.communicate(timeout=20)
