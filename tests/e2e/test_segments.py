@@ -41,6 +41,13 @@ def customers(roles):
         )
 
 
+def settled(page) -> None:
+    """Wait until the builder's redraw has come back and been swapped in: a
+    person types into the form they see, and so should the test, not into
+    the one about to be replaced."""
+    page.wait_for_function("() => !document.querySelector('.htmx-request, .htmx-settling')")
+
+
 def test_a_manager_builds_a_segment_watches_the_count_and_exports_a_snapshot(
     page, make_user, log_in, screenshot, customers, settings
 ):
@@ -64,6 +71,7 @@ def test_a_manager_builds_a_segment_watches_the_count_and_exports_a_snapshot(
 
     page.get_by_role("button", name="Add rule").click()
     page.get_by_label("Rule 1 type").select_option("city")
+    settled(page)
     page.get_by_label("Rule 1 value", exact=True).fill("London")
     expect(count).to_have_text("3")
     screenshot("first-rule")
@@ -71,6 +79,7 @@ def test_a_manager_builds_a_segment_watches_the_count_and_exports_a_snapshot(
     page.get_by_role("button", name="Add rule").click()
     expect(page.get_by_text("Fix the rules to see the count")).to_be_visible()
     page.get_by_label("Rule 2 type").select_option("order_count")
+    settled(page)
     page.get_by_label("Rule 2 from", exact=True).fill("1")
     expect(count).to_have_text("2")
     screenshot("second-rule")
