@@ -61,8 +61,16 @@ def _announce_read(request, *, action: str, customers) -> None:
             customer_ids=ids,
             count=len(ids),
             request=request,
-            detail=request.get_full_path()[:500],
+            detail=_read_detail(request),
         )
+
+
+def _read_detail(request) -> str:
+    """The path and the names of the filters used, not their values: a search
+    term or an email in the query string is personal data the log need not
+    keep."""
+    names = sorted(set(request.GET) - {"cursor"})
+    return (request.path + (f" filters: {', '.join(names)}" if names else ""))[:500]
 
 
 @extend_schema_view(

@@ -212,3 +212,13 @@ def test_only_those_who_answer_for_the_data_see_the_usage(page_client_for, perso
 
     assert client.get(reverse("governance:access-usage")).status_code == 403
     assert client.get(reverse("governance:access-report")).status_code == 403
+
+
+def test_an_api_read_logs_the_filters_used_but_not_their_values(api_client_for, manager):
+    CustomerFactory(last_name="Lovelace", email="ada@example.com")
+
+    api_client_for(manager).get("/api/v1/customers/", {"q": "Lovelace", "country": "GB"})
+
+    entry = AccessLog.objects.get()
+    assert entry.detail == "/api/v1/customers/ filters: country, q"
+    assert "Lovelace" not in entry.detail
