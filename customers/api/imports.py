@@ -4,10 +4,7 @@ command and the upload wizard."""
 
 import json
 
-from django.http import StreamingHttpResponse
 from django.urls import reverse
-from django.utils.cache import patch_cache_control
-from django.utils.http import content_disposition_header
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status, viewsets
@@ -17,14 +14,16 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
 from customers.imports.service import (
-    import_error_report_rows,
     import_job_create,
     import_job_start,
 )
-from customers.imports.views import may_read_error_report
+from customers.imports.views import (
+    ERROR_REPORT_REFUSED,
+    error_report_response,
+    may_read_error_report,
+)
 from customers.models import ImportJob, ImportKind
 from mis.api.permissions import RoleModelPermissions
-from mis.csvfiles import csv_stream
 
 
 class ImportInputSerializer(serializers.Serializer):
@@ -135,18 +134,5 @@ class ImportJobViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
         """The error report as CSV: row number, reasons, then the row as read."""
         job = self.get_object()
         if not may_read_error_report(request.user, job):
-            return Response(
-                {
-                    "detail": "The error report holds raw personal data: only the person who "
-                    "started the import or a user who may view sensitive data can read it."
-                },
-                status=status.HTTP_403_FORBIDDEN,
-            )
-        response = StreamingHttpResponse(
-            csv_stream(import_error_report_rows(job=job)), content_type="text/csv"
-        )
-        response["Content-Disposition"] = content_disposition_header(
-            True, f"import-{job.public_id}-errors.csv"
-        )
-        patch_cache_control(response, private=True, no_store=True)
-        return response
+            return Response({"detail": ERROR_REPORT_REFUSED}, status=status.HTTP_403_FORBIDDEN)
+        return error_report_response(job)

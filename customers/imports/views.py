@@ -10,6 +10,7 @@ from django.db import transaction
 from django.http import StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.cache import patch_cache_control
+from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from customers.imports import readers
@@ -27,6 +28,25 @@ from mis.csvfiles import csv_stream
 from mis.pagination import keyset_page
 
 JOBS_PER_PAGE = 25
+
+
+ERROR_REPORT_REFUSED = (
+    "The error report holds raw personal data: only the person who started the import "
+    "or a user who may view sensitive data can download it."
+)
+
+
+def error_report_response(job: ImportJob) -> StreamingHttpResponse:
+    """The error report as a streamed CSV download that no cache keeps (the
+    page and the API both send this)."""
+    response = StreamingHttpResponse(
+        csv_stream(import_error_report_rows(job=job)), content_type="text/csv; charset=utf-8"
+    )
+    response["Content-Disposition"] = content_disposition_header(
+        True, f"import-{job.public_id}-errors.csv"
+    )
+    patch_cache_control(response, private=True, no_store=True)
+    return response
 
 
 def may_read_error_report(user, job: ImportJob) -> bool:
@@ -175,15 +195,6 @@ def import_discard(request, public_id):
 def import_errors(request, public_id):
     job = get_object_or_404(ImportJob, public_id=public_id)
     if not may_read_error_report(request.user, job):
-        messages.error(
-            request,
-            "The error report holds raw personal data: only the person who started the import "
-            "or a user who may view sensitive data can download it.",
-        )
+        messages.error(request, ERROR_REPORT_REFUSED)
         return redirect("imports:detail", public_id=job.public_id)
-    response = StreamingHttpResponse(
-        csv_stream(import_error_report_rows(job=job)), content_type="text/csv; charset=utf-8"
-    )
-    response["Content-Disposition"] = f'attachment; filename="import-{job.public_id}-errors.csv"'
-    patch_cache_control(response, private=True, no_store=True)
-    return response
+    return error_report_response(job)

@@ -4,11 +4,9 @@ with quality. Stewards change the rules in admin afterwards.
 The validity rules use the codes imports give the same problems, so that a
 sweep closes an import's flag once the value is fixed."""
 
-import importlib
-
 from django.db import migrations
 
-_grants = importlib.import_module("mis.migrations.0002_export_permission")
+from mis.roles import grant_operations
 
 RULES = [
     # code, name, kind, field, stage, params, severity
@@ -108,16 +106,19 @@ def seed_rules(apps):
         )
 
 
+_grant, _revoke = grant_operations(GRANTS)
+
+
 def seed(apps, schema_editor):
     seed_rules(apps)
-    _grants.grant_roles(apps, GRANTS)
+    _grant(apps, schema_editor)
 
 
 def unseed(apps, schema_editor):
     apps.get_model("customers", "QualityRule").objects.filter(
         code__in=[rule[0] for rule in RULES]
     ).delete()
-    _grants.revoke_roles(apps, GRANTS)
+    _revoke(apps, schema_editor)
 
 
 class Migration(migrations.Migration):

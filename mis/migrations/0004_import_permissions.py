@@ -4,11 +4,9 @@ The roles that add and change customers may start imports (Marketing staff,
 the manager, the data steward, and Integration through the API); the data
 protection lead may look at imports and their figures but not start one."""
 
-import importlib
-
 from django.db import migrations
 
-_grants = importlib.import_module("mis.migrations.0002_export_permission")
+from mis.roles import grant_operations
 
 IMPORTERS = ["customers.add_importjob", "customers.view_importjob"]
 GRANTS = {
@@ -20,12 +18,7 @@ GRANTS = {
 }
 
 
-def grant(apps, schema_editor):
-    _grants.grant_roles(apps, GRANTS)
-
-
-def revoke(apps, schema_editor):
-    _grants.revoke_roles(apps, GRANTS)
+grant, revoke = grant_operations(GRANTS)
 
 
 class Migration(migrations.Migration):
