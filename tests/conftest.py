@@ -9,7 +9,8 @@ from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from mis import roles
-from tests.factories import ROLE_PERMISSIONS, UserFactory, ensure_role
+from mis.roles import ROLE_PERMISSIONS
+from tests.factories import UserFactory, ensure_role
 
 # Persona fixture names, for tests that go through every role.
 PERSONAS = ("marketing_user", "manager", "steward", "dpo", "integration_user", "outsider")

@@ -15,7 +15,8 @@ import pytest
 from django.contrib.auth.models import Group, User
 from playwright.sync_api import sync_playwright
 
-from tests.factories import ROLE_PERMISSIONS, ensure_role
+from mis.roles import ROLE_PERMISSIONS
+from tests.factories import ensure_role
 
 # Playwright's sync API drives an asyncio event loop in the test thread, so
 # Django sees "a running event loop" and refuses ORM calls made by the test
