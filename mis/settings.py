@@ -99,6 +99,8 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "mis.context_processors.navigation",
             ],
+            # Dates, phones, figures and labels the same way on every page.
+            "builtins": ["mis.templatetags.mis_format"],
         },
     },
 ]

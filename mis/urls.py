@@ -8,6 +8,13 @@ from mis import views
 urlpatterns = [
     path("", views.home, name="home"),
     path("health/", views.health, name="health"),
+    path("approvals/", views.approvals, name="approvals"),
+    path(
+        "approvals/<str:kind>/<uuid:public_id>/",
+        views.approval_decide,
+        name="approval-decide",
+    ),
+    path("favicon.ico", views.favicon, name="favicon"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("customers/", include("customers.urls")),
     path("segments/", include("customers.segments.urls")),
