@@ -205,9 +205,7 @@ def _erased_or_not_found(request, public_id, customer):
         reference = customer.external_id.removeprefix("erased:")
         tombstone = Tombstone.objects.filter(reference=reference).first()
     else:
-        tombstone = Tombstone.objects.filter(
-            record_key=Tombstone.record_key_for(public_id)
-        ).first()
+        tombstone = Tombstone.objects.filter(record_key=Tombstone.record_key_for(public_id)).first()
         if tombstone is None:
             raise Http404("No customer with this id.")
     return render(request, "customers/erased.html", {"tombstone": tombstone}, status=410)
@@ -295,3 +293,37 @@ def customer_archive(request, public_id):
         services.customer_archive(customer=customer, actor=request.user)
         messages.success(request, "The customer was archived; it no longer appears in lists.")
     return redirect(customer)
+
+
+# The customer picker: a search box wherever a customer is chosen -------------
+
+
+def _picker_field(request) -> str:
+    """The form field the picker fills (its hidden input's name)."""
+    field = request.GET.get("field", "customer")
+    return field if field.isidentifier() else "customer"
+
+
+@require_GET
+@permission_required("customers.view_customer", raise_exception=True)
+def customer_pick(request):
+    """Matches for what was typed, as buttons that choose one; or, with
+    ``chosen=<id>``, the picker showing that customer chosen."""
+    field = _picker_field(request)
+    chosen = request.GET.get("chosen")
+    if chosen:
+        customer = get_object_or_404(Customer, public_id=chosen, merged_into__isnull=True)
+        return render(request, "customers/_picker.html", {"field": field, "chosen": customer})
+    if "clear" in request.GET:
+        return render(request, "customers/_picker.html", {"field": field})
+    term = request.GET.get("q", "")
+    return render(
+        request,
+        "customers/_picker_results.html",
+        {
+            "field": field,
+            "term": term,
+            "matches": selectors.customer_pick_matches(term),
+            "limit": selectors.PICK_LIMIT,
+        },
+    )

@@ -91,9 +91,7 @@ def test_a_server_error_is_a_page_for_people(marketing_user, settings, monkeypat
 
 
 @pytest.mark.parametrize("action", ["delete", "anonymise"])
-def test_an_erased_customers_address_says_the_record_was_erased(
-    page_client_for, dpo, action
-):
+def test_an_erased_customers_address_says_the_record_was_erased(page_client_for, dpo, action):
     zeb = CustomerFactory(first_name="Zeb", last_name="Quist")
     address = zeb.get_absolute_url()
     tombstone = customer_erase(customer=zeb, action=action, reason="request", actor=dpo)
