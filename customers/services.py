@@ -117,7 +117,7 @@ def customer_create(*, data: Mapping[str, Any], source: str, actor=None) -> Cust
     if interests:
         # Interests are a many-to-many, saved after the row: history records
         # them as a second entry, which says so.
-        customer._change_reason = f"interests from {source}"
+        history_note(customer, actor=actor, reason=f"interests from {source}")
         customer.interests.set(interests)
     quality_check_customers(ids=[customer.pk])
     return customer
@@ -206,24 +206,28 @@ def order_create(
     """Store an order with its lines; the order total is the sum of the lines."""
     if not lines:
         raise ValidationError({"lines": "An order needs at least one line."})
+    # Missing values reach full_clean, which names the field.
+    ordered_at: Any = data.get("ordered_at")
     order = Order(
         customer=customer,
         source=source,
         external_id=(data.get("external_id") or "").strip(),
-        ordered_at=data.get("ordered_at"),
+        ordered_at=ordered_at,
         currency=(data.get("currency") or "GBP").upper(),
         channel=data.get("channel") or "",
     )
-    line_objects = [
-        OrderLine(
-            order=order,
-            product_category=(line.get("product_category") or "").strip(),
-            # Only a missing quantity means 1; a 0 must reach validation.
-            quantity=1 if line.get("quantity") in (None, "") else line["quantity"],
-            amount=line.get("amount"),
+    line_objects: list[OrderLine] = []
+    for given in lines:
+        amount: Any = given.get("amount")
+        line_objects.append(
+            OrderLine(
+                order=order,
+                product_category=(given.get("product_category") or "").strip(),
+                # Only a missing quantity means 1; a 0 must reach validation.
+                quantity=1 if given.get("quantity") in (None, "") else given["quantity"],
+                amount=amount,
+            )
         )
-        for line in lines
-    ]
     errors: dict[str, list] = {}
     try:
         order.full_clean(exclude=["customer"])
@@ -238,9 +242,9 @@ def order_create(
     if errors:
         raise ValidationError(errors)
     order.total_amount = sum((line.amount for line in line_objects), Decimal("0.00"))
-    order._history_user = history_actor(actor)
+    history_note(order, actor=actor, reason=f"created from {source}")
     order.save()
     for line in line_objects:
         line.order = order
-    bulk_create_with_history(line_objects, OrderLine, default_user=order._history_user)
+    bulk_create_with_history(line_objects, OrderLine, default_user=history_actor(actor))
     return order
