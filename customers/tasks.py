@@ -2,7 +2,7 @@ import datetime as dt
 
 from celery import group, shared_task
 
-from customers.analytics.metrics import metrics_refresh
+from customers.analytics.services import metrics_refresh
 from customers.imports.service import import_run
 from customers.models import Customer, ImportJob, QualityRunChunk
 from customers.quality import services as quality

@@ -1,7 +1,7 @@
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from customers.analytics.metrics import METRIC_COLUMNS
+from customers.analytics.services import METRIC_COLUMNS
 from customers.masking import masked_fields_for
 from customers.models import (
     AttributeDefinition,
