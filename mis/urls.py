@@ -15,6 +15,7 @@ urlpatterns = [
         name="approval-decide",
     ),
     path("favicon.ico", views.favicon, name="favicon"),
+    path("settings/e-mail/", views.notification_settings, name="notification-settings"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("customers/", include("customers.urls")),
     path("segments/", include("customers.segments.urls")),

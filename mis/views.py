@@ -6,7 +6,7 @@ from django.db.models import Count
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.templatetags.static import static
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from customers.analytics.dashboard import key_figures, overview_counts
 from customers.models import Customer, LifecycleStage, Order
@@ -14,6 +14,8 @@ from insight.admin_actions import refusal_text
 from mis.approvals import KINDS, approvals_waiting
 from mis.approvals import approval_decide as services_approval_decide
 from mis.context_processors import may_approve
+from mis.models import NotificationSetting
+from mis.notifications import kinds_for, notification_settings_save
 
 
 @require_GET
@@ -97,3 +99,24 @@ def approval_decide(request, kind, public_id):
         done = {"Approve": "approved", "Reject": "rejected", "Retire": "retired"}[verb]
         messages.success(request, f"“{obj}” was {done}.")
     return redirect("approvals")
+
+
+@require_http_methods(["GET", "POST"])
+def notification_settings(request):
+    """Each person chooses which e-mails they receive, among the kinds their
+    role concerns."""
+    kinds = kinds_for(request.user)
+    if request.method == "POST":
+        notification_settings_save(user=request.user, enabled=set(request.POST.getlist("kind")))
+        messages.success(request, "Your e-mail choices were saved.")
+        return redirect("notification-settings")
+    off = set(
+        NotificationSetting.objects.filter(user=request.user, enabled=False).values_list(
+            "kind", flat=True
+        )
+    )
+    return render(
+        request,
+        "notifications/settings.html",
+        {"kinds": [(value, label, value not in off) for value, label in kinds]},
+    )
