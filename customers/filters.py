@@ -8,9 +8,10 @@ filtering is a way of reading.
 from datetime import date
 
 import django_filters
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
+from customers import validation
 from customers.masking import can_view_sensitive
 from customers.models import (
     Customer,
@@ -41,9 +42,9 @@ class CustomerFilter(django_filters.FilterSet):
         choices=LifecycleStage.choices, label="Lifecycle stage"
     )
     source = django_filters.CharFilter()
-    email = django_filters.CharFilter(method="filter_email")
-    phone = django_filters.CharFilter()
-    country = django_filters.CharFilter(method="filter_country")
+    email = django_filters.CharFilter(method="filter_email", label="Email")
+    phone = django_filters.CharFilter(method="filter_phone", label="Phone")
+    country = django_filters.CharFilter(method="filter_country", label="Country code")
     region = django_filters.CharFilter(field_name="region", lookup_expr="iexact")
     city = django_filters.CharFilter(field_name="city", lookup_expr="iexact")
     postcode_prefix = django_filters.CharFilter(
@@ -53,14 +54,25 @@ class CustomerFilter(django_filters.FilterSet):
     income_band = django_filters.ChoiceFilter(choices=IncomeBand.choices)
     age_min = django_filters.NumberFilter(method="filter_age_min", label="Age from")
     age_max = django_filters.NumberFilter(method="filter_age_max", label="Age to")
-    interest = django_filters.CharFilter(method="filter_interest")
+    interest = django_filters.CharFilter(method="filter_interest", label="Interest")
     lifestyle = django_filters.ChoiceFilter(choices=Lifestyle.choices)
     values = django_filters.ChoiceFilter(choices=ValuesOrientation.choices)
-    verified_before = django_filters.DateTimeFilter(field_name="last_verified_at", lookup_expr="lt")
-    verified_after = django_filters.DateTimeFilter(field_name="last_verified_at", lookup_expr="gte")
-    created_after = django_filters.DateTimeFilter(field_name="created_at", lookup_expr="gte")
-    created_before = django_filters.DateTimeFilter(field_name="created_at", lookup_expr="lt")
-    archived = django_filters.BooleanFilter(method="filter_archived")
+    verified_before = django_filters.DateTimeFilter(
+        field_name="last_verified_at", lookup_expr="lt", label="Verified before"
+    )
+    verified_after = django_filters.DateTimeFilter(
+        field_name="last_verified_at", lookup_expr="gte", label="Verified since"
+    )
+    created_after = django_filters.DateTimeFilter(
+        field_name="created_at", lookup_expr="gte", label="Added since"
+    )
+    created_before = django_filters.DateTimeFilter(
+        field_name="created_at", lookup_expr="lt", label="Added before"
+    )
+    archived = django_filters.BooleanFilter(method="filter_archived", label="Archived")
+    static_list = django_filters.UUIDFilter(
+        field_name="static_lists__public_id", label="On static list"
+    )
 
     class Meta:
         model = Customer
@@ -94,6 +106,14 @@ class CustomerFilter(django_filters.FilterSet):
 
     def filter_email(self, queryset, name, value):
         return queryset.filter(email=value.strip().lower())
+
+    def filter_phone(self, queryset, name, value):
+        """A number as people write it (07911 123456) finds the stored E.164."""
+        try:
+            value = validation.normalise_phone(value, "GB")
+        except ValidationError:
+            value = value.strip()
+        return queryset.filter(phone=value)
 
     def filter_country(self, queryset, name, value):
         return queryset.filter(country=value.strip().upper())

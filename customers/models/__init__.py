@@ -24,6 +24,7 @@ from customers.models.duplicates import (
 )
 from customers.models.exports import CustomerExport, ExportFormat, ExportStatus, ExportVia
 from customers.models.imports import ImportJob, ImportKind, ImportRowError, ImportStatus
+from customers.models.lists import SavedView, StaticList, StaticListMember
 from customers.models.metrics import CustomerMetrics, CustomerPurchase, PurchaseKind, RfmSegment
 from customers.models.orders import Order, OrderChannel, OrderLine
 from customers.models.quality import (
@@ -49,6 +50,9 @@ from customers.models.segments import (
 )
 
 __all__ = [
+    "SavedView",
+    "StaticList",
+    "StaticListMember",
     "DATA_COMPONENTS",
     "SENSITIVE_FIELDS",
     "AnalyticsFigure",
