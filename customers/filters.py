@@ -5,10 +5,12 @@ on sensitive fields are refused for users who may not see those fields:
 filtering is a way of reading.
 """
 
-from datetime import date
+from datetime import date, datetime
 
 import django_filters
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.validators import RegexValidator
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from customers import validation
@@ -21,6 +23,7 @@ from customers.models import (
     Lifestyle,
     Order,
     OrderChannel,
+    RfmSegment,
     ValuesOrientation,
 )
 
@@ -33,6 +36,18 @@ def _years_ago(years: int) -> date:
         return today.replace(year=today.year - years)
     except ValueError:  # 29 February
         return today.replace(year=today.year - years, day=28)
+
+
+MONTH = RegexValidator(r"^\d{4}-(0[1-9]|1[0-2])$", "Give a month as YYYY-MM, e.g. 2026-03.")
+
+
+def month_range(value: str) -> tuple[datetime, datetime]:
+    """The start of the month and of the next, in TIME_ZONE (as the figures
+    count months)."""
+    year, month = (int(part) for part in value.split("-"))
+    start = timezone.make_aware(datetime(year, month, 1))
+    following = datetime(year + (month == 12), month % 12 + 1, 1)
+    return start, timezone.make_aware(following)
 
 
 class CustomerFilter(django_filters.FilterSet):
@@ -70,6 +85,20 @@ class CustomerFilter(django_filters.FilterSet):
         field_name="created_at", lookup_expr="lt", label="Added before"
     )
     archived = django_filters.BooleanFilter(method="filter_archived", label="Archived")
+    # Drill-down from the analytics figures.
+    rfm_r = django_filters.NumberFilter(field_name="metrics__rfm_r", label="RFM recency score")
+    rfm_f = django_filters.NumberFilter(field_name="metrics__rfm_f", label="RFM frequency score")
+    rfm_segment = django_filters.ChoiceFilter(
+        field_name="metrics__rfm_segment", choices=RfmSegment.choices, label="RFM segment"
+    )
+    first_order_month = django_filters.CharFilter(
+        method="filter_first_order_month",
+        label="First order in (YYYY-MM)",
+        validators=[MONTH],
+    )
+    ordered_month = django_filters.CharFilter(
+        method="filter_ordered_month", label="Ordered in (YYYY-MM)", validators=[MONTH]
+    )
     static_list = django_filters.UUIDFilter(
         field_name="static_lists__public_id", label="On static list"
     )
@@ -130,6 +159,20 @@ class CustomerFilter(django_filters.FilterSet):
 
     def filter_interest(self, queryset, name, value):
         return queryset.filter(interests__name=value.strip().lower())
+
+    def filter_first_order_month(self, queryset, name, value):
+        start, end = month_range(value)
+        return queryset.filter(metrics__first_order_at__gte=start, metrics__first_order_at__lt=end)
+
+    def filter_ordered_month(self, queryset, name, value):
+        start, end = month_range(value)
+        return queryset.filter(
+            Exists(
+                Order.objects.filter(
+                    customer=OuterRef("pk"), ordered_at__gte=start, ordered_at__lt=end
+                )
+            )
+        )
 
     def filter_archived(self, queryset, name, value):
         return queryset.filter(archived_at__isnull=not value)

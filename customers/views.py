@@ -26,6 +26,7 @@ from customers.models import (
     StaticList,
 )
 from customers.signals import personal_data_accessed
+from customers.timeline import customer_timeline
 from mis.pagination import without_empty_params
 from mis.templatetags.mis_format import day, phone_display
 
@@ -292,12 +293,14 @@ def customer_detail(request, public_id):
         detail="customer page",
     )
     masked = masked_fields_for(request.user)
+    history = _history(customer, request.user)
     context = {
         "customer": customer,
+        "timeline": customer_timeline(customer, user=request.user, history=history),
         "components": _components(customer, request.user),
         "attributes": [] if "attributes" in masked else sorted(customer.attributes.items()),
         "orders": selectors.customer_orders(customer),
-        "history": _history(customer, request.user),
+        "history": history,
         "history_limit": HISTORY_LIMIT,
         # A merged record's history lives on with its survivor.
         "merged_histories": [

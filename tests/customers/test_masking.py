@@ -219,4 +219,4 @@ def test_the_detail_page_hides_masked_fields_from_provenance_and_history(
     assert "(secret survey)" not in staff_page
     assert "income_band" not in staff_page
     assert "(secret survey)" in manager_page
-    assert "changed: income_band" in manager_page
+    assert "changed: income band" in manager_page

@@ -8,6 +8,7 @@ import pytest
 from django.utils import timezone
 
 from customers import services as customer_services
+from customers.analytics.services import metrics_refresh
 from customers.models import Order
 from customers.segments import services as segment_services
 from governance.services import requests as dsr
@@ -51,6 +52,7 @@ def _data(author, manager):
     )
     insight_services.business_case_submit(case=complete_business_case(author=author), actor=author)
     dsr.dsr_register(customer=customers[0], kind="access", received_via="email")
+    metrics_refresh()  # the analytics page with figures in it: heat maps, charts
     return customers
 
 
