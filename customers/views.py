@@ -85,16 +85,28 @@ def customer_list(request):
         return render(request, "customers/list.html", context)
     response = render(request, "customers/_list_results.html", context)
     # The address bar shows the filters in use, not every empty form field.
-    response["HX-Push-Url"] = without_empty_params(request.get_full_path())
+    position = {k: request.GET[k] for k in ("after", "cursor") if request.GET.get(k)}
+    query = _list_query(request)
+    query.update(position)
+    response["HX-Push-Url"] = without_empty_params(f"{request.path}?{query.urlencode()}")
     return response
 
 
-def _view_query(request) -> str:
-    """The list's query without its page position: what a saved view keeps."""
+def _list_query(request):
+    """The list's query without its page position, and without the column
+    choice when it is the default one (the chooser's boxes are sent with
+    every change of filter)."""
     query = request.GET.copy()
     for name in ("after", "cursor"):
         query.pop(name, None)
-    return without_empty_params(f"?{query.urlencode()}").lstrip("?")
+    if listing.chosen_columns(query.getlist("cols")) == listing.DEFAULT_COLUMNS:
+        query.pop("cols", None)
+    return query
+
+
+def _view_query(request) -> str:
+    """What a saved view keeps: the filters, sort and columns."""
+    return without_empty_params(f"?{_list_query(request).urlencode()}").lstrip("?")
 
 
 def _headers(request, columns: list[str], parsed) -> list[dict]:
@@ -106,9 +118,7 @@ def _headers(request, columns: list[str], parsed) -> list[dict]:
         header = {"key": key, "label": label, "url": None, "aria_sort": None}
         if key in listing.SORTS:
             descending = parsed == (key, False)
-            query = request.GET.copy()
-            for name in ("after", "cursor"):
-                query.pop(name, None)
+            query = _list_query(request)
             query["sort"] = f"-{key}" if descending else key
             header["url"] = without_empty_params(f"{request.path}?{query.urlencode()}")
             if parsed and parsed[0] == key:

@@ -34,7 +34,7 @@ def shown_names(response) -> list[str]:
     """The names in the result table, in order."""
     assert response.status_code == 200
     return re.findall(
-        r'<td><a href="/customers/[0-9a-f-]+/">([^<]+)</a>', response.content.decode()
+        r'<td class="name"><a href="/customers/[0-9a-f-]+/">([^<]+)</a>', response.content.decode()
     )
 
 
