@@ -86,11 +86,9 @@ import unicodedata
 from bisect import bisect
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from decimal import Decimal
 from functools import lru_cache
 from itertools import accumulate
 from typing import Any, NamedTuple
-from zoneinfo import ZoneInfo
 
 import phonenumbers
 from django.utils import timezone
@@ -120,10 +118,13 @@ from demo.reference import (
 )
 
 _MAX_LINES = 5
+# Orders per buyer fall off geometrically: with the default most (40) a buyer
+# has about 8.4 orders, so the demo set holds about 5 orders per customer, the
+# shape of a retailer with 1M customers and 5M orders.
+ORDER_COUNT_RATIO = 0.885
 YEARS_OF_ORDERS = 3
 _LAPSED_QUIET_DAYS = 395  # a little over a year, so "lapsed" is clear-cut
 
-_LONDON = ZoneInfo("Europe/London")
 
 # Letters Royal Mail uses in the inward code (never C, I, K, M, O or V).
 _INWARD_LETTERS = "ABDEFGHJLNPQRSTUWXYZ"
@@ -167,6 +168,7 @@ _HOUR_WEIGHTS_ONLINE = (
     + (5, 5, 4, 4, 4, 5, 6, 7, 8, 7, 5, 3)  # the evening peak
 )
 _HOUR_WEIGHTS_SHOP = (0,) * 8 + (1, 4, 6, 7, 8, 8, 7, 7, 6, 5, 3, 1) + (0,) * 4
+_ONLINE_CHANNELS = frozenset((OrderChannel.ONLINE, OrderChannel.MARKETPLACE))
 _CHANNELS = (
     (OrderChannel.ONLINE, 45),
     (OrderChannel.STORE, 25),
@@ -362,23 +364,32 @@ class _Calendar:
             )
             for month in range(1, 13)
         }
-        self.prices = {name: (low, high) for name, low, high, _ in CATEGORIES}
+        # Lowest price and the ratio highest/lowest, for log-uniform prices.
+        self.prices = {name: (low, high / low) for name, low, high, _ in CATEGORIES}
+        self.day_text = [day.isoformat() for day in self.days]
+        self.index_of = {text: n for n, text in enumerate(self.day_text)}
+        self.month_categories = [self.categories[day.month] for day in self.days]
 
-    def _day(self, rng: random.Random, lo: int, hi: int) -> date:
-        """A weighted day with index in [lo, hi)."""
+    def _index(self, rng: random.Random, lo: int, hi: int) -> int:
+        """A weighted day index in [lo, hi)."""
         cumulative = self._cumulative
         base = cumulative[lo - 1] if lo else 0.0
         target = base + rng.random() * (cumulative[hi - 1] - base)
-        return self.days[min(bisect(cumulative, target, lo, hi), hi - 1)]
+        return min(bisect(cumulative, target, lo, hi), hi - 1)
 
-    def any_day(self, rng: random.Random) -> date:
-        return self._day(rng, 0, len(self.days))
+    def any_index(self, rng: random.Random) -> int:
+        return self._index(rng, 0, len(self.days))
 
-    def recent_day(self, rng: random.Random) -> date:
-        return self._day(rng, self.recent_from, len(self.days))
+    def recent_index(self, rng: random.Random) -> int:
+        return self._index(rng, self.recent_from, len(self.days))
 
-    def lapsed_day(self, rng: random.Random) -> date:
-        return self._day(rng, 0, self.quiet_from)
+    def lapsed_index(self, rng: random.Random) -> int:
+        return self._index(rng, 0, self.quiet_from)
+
+    def day_before(self, rng: random.Random, last: int) -> int:
+        """A weighted day index up to ``last``, mostly within the year before it."""
+        lo = max(0, last - 365) if rng.random() < 0.8 else 0
+        return self._index(rng, lo, last + 1)
 
 
 # --------------------------------------------------------------------------
@@ -398,6 +409,8 @@ _TOWN = _weighted((town, town.weight) for town in TOWNS)
 _LEGAL = _weighted(LEGAL_SUFFIXES)
 _MAIL = _weighted(FREE_MAIL)
 _CHANNEL = _weighted(_CHANNELS)
+_HOUR_ONLINE = _weighted(enumerate(_HOUR_WEIGHTS_ONLINE))
+_HOUR_SHOP = _weighted(enumerate(_HOUR_WEIGHTS_SHOP))
 _HOUSEHOLD = _weighted(((1, 28), (2, 35), (3, 15), (4, 14), (5, 5), (6, 3)))
 _INCOME = _weighted(
     (
@@ -537,13 +550,15 @@ def entity_id_for(entity: int) -> str:
 
 
 class OrderSpec(NamedTuple):
-    """An order before it has a customer id; lines are (category, quantity, amount)."""
+    """An order before it has a customer id. ``ordered_at`` is local
+    (Europe/London) wall-clock text, amounts are whole pence; lines are
+    (category, quantity, pence)."""
 
     external_id: str
-    ordered_at: datetime
+    ordered_at: str
     channel: str
-    total: Decimal
-    lines: list[tuple[str, int, Decimal]]
+    total_pence: int
+    lines: list[tuple[str, int, int]]
 
 
 @dataclass
@@ -574,7 +589,9 @@ class Generator:
         self.interest_ids = interest_ids
         self.interest_names = sorted(interest_ids)
         self.max_orders = max_orders
-        self.order_count = _weighted((n, 0.72 ** (n - 1)) for n in range(1, max_orders + 1))
+        self.order_count = _weighted(
+            (n, ORDER_COUNT_RATIO ** (n - 1)) for n in range(1, max_orders + 1)
+        )
         self.used_emails: set[str] = set()
         self.used_phones: set[str] = set()
         self.used_org_names: set[str] = set()
@@ -972,53 +989,65 @@ class Generator:
         return _pick(rng, _CHANNEL)
 
     def orders(self, stage: str, preferred: str, is_organisation: bool) -> list[OrderSpec]:
+        """A buyer's orders, oldest first. Times are local (Europe/London)
+        wall-clock text and amounts whole pence: the writer streams them as
+        they are, which keeps five million orders cheap to make."""
         rng = self.rng
+        random_ = rng.random
         calendar = self.calendar
         count = _pick(rng, self.order_count)
         if is_organisation:
             count = min(count + rng.randint(0, 3), self.max_orders)
         if stage == LifecycleStage.LAPSED:
-            days = [calendar.lapsed_day(rng) for _ in range(count)]
+            days = [calendar.lapsed_index(rng) for _ in range(count)]
         else:
-            days = [calendar.recent_day(rng)] + [calendar.any_day(rng) for _ in range(count - 1)]
+            days = [calendar.recent_index(rng)]
+            days += [calendar.any_index(rng) for _ in range(count - 1)]
+        days.sort()
         specs = []
-        for day in sorted(days):
-            channel = preferred if rng.random() < 0.7 else _pick(rng, _CHANNEL)
-            online = channel in (OrderChannel.ONLINE, OrderChannel.MARKETPLACE)
-            hours = _HOUR_WEIGHTS_ONLINE if online else _HOUR_WEIGHTS_SHOP
-            hour = rng.choices(range(24), weights=hours)[0]
-            ordered_at = datetime(
-                day.year,
-                day.month,
-                day.day,
-                hour,
-                rng.randrange(60),
-                rng.randrange(60),
-                tzinfo=_LONDON,
-            )
+        for day in days:
+            channel = preferred if random_() < 0.7 else _pick(rng, _CHANNEL)
+            hours = _HOUR_ONLINE if channel in _ONLINE_CHANNELS else _HOUR_SHOP
+            second = int(random_() * 3600)
+            hour = _pick(rng, hours)
+            ordered_at = f"{calendar.day_text[day]} {hour:02d}:{second // 60:02d}:{second % 60:02d}"
             self.order_seq += 1
-            categories = calendar.categories[day.month]
+            categories = calendar.month_categories[day]
             lines = []
             total = 0
             for _ in range(_pick(rng, _LINES)):
                 category = _pick(rng, categories)
-                low, high = calendar.prices[category]
+                low, ratio = calendar.prices[category]
                 # Log-uniform: most things are cheap, a few are dear; prices end in .99.
-                pounds = int(low * (high / low) ** rng.random())
+                pounds = int(low * ratio ** random_())
                 unit = max(pounds, 1) * 100 - 1
                 quantity = _pick(rng, _QUANTITY)
                 if is_organisation:
                     quantity *= rng.choice((1, 1, 2, 5, 10))
                 pence = unit * quantity
                 total += pence
-                lines.append((category, quantity, Decimal(pence).scaleb(-2)))
+                lines.append((category, quantity, pence))
             specs.append(
                 OrderSpec(
                     external_id=f"DEMO-O-{self.order_seq:07d}",
                     ordered_at=ordered_at,
                     channel=channel,
-                    total=Decimal(total).scaleb(-2),
+                    total_pence=total,
                     lines=lines,
                 )
             )
         return specs
+
+    def created_at(self, first_order: str | None) -> str:
+        """When the record came in, as local wall-clock text: on a day of the
+        last three years (more of them lately, as the business grows), and for
+        a buyer no later than the first order."""
+        calendar = self.calendar
+        rng = self.rng
+        if first_order is None:
+            day = calendar.any_index(rng)
+        else:
+            first = calendar.index_of[first_order[:10]]
+            day = calendar.day_before(rng, first)
+        minute = int(rng.random() * 600)  # office hours and evenings, 08:00-18:00
+        return f"{calendar.day_text[day]} {8 + minute // 60:02d}:{minute % 60:02d}:00"
