@@ -15,13 +15,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files import File
 from django.db import transaction
 from django.db.models import F, Q
 from django.db.models.functions import Coalesce, Now, Upper
 from django.utils import timezone
 
+from customers import fields as registry
 from customers import policy
 from customers.imports import readers
 from customers.imports.mapping import (
@@ -34,6 +35,7 @@ from customers.imports.matching import survivors
 from customers.imports.orders import REQUIRED as ORDER_REQUIRED
 from customers.imports.orders import OrderRowCleaner, OrderWriter
 from customers.imports.rows import CleanRow, RowCleaner
+from customers.masking import can_view_sensitive
 from customers.models import (
     Customer,
     CustomerKind,
@@ -105,6 +107,9 @@ def import_job_create(
         errors["mapping"] = "The mapping is an object of field: column."
     if errors:
         raise ValidationError(errors)
+    refused = sensitive_mapping_problems(mapping or {}, kind, actor)
+    if refused:
+        raise PermissionDenied(" ".join(refused))
     options = _check_options(options or {})
     job = ImportJob(
         kind=kind,
@@ -193,7 +198,7 @@ def import_run(
             path, encoding=job.options.get("encoding"), delimiter=job.options.get("delimiter")
         )
         mapping = job.mapping or suggest_mapping(shape.header, job.kind)
-        problems = mapping_problems(mapping, shape.header, job.kind)
+        problems = mapping_problems(mapping, shape.header, job.kind, actor=job.created_by)
         if problems:
             raise readers.FileProblem(
                 "The column mapping does not fit this file. " + " ".join(problems)
@@ -261,10 +266,36 @@ def _queue_quality_check(job: ImportJob) -> None:
     transaction.on_commit(lambda: quality_check_since_task.delay(since))
 
 
-def mapping_problems(mapping: Mapping, header: list[str], kind: str) -> list[str]:
+def sensitive_mapping_problems(mapping: Mapping, kind: str, actor) -> list[str]:
+    """A user who may not see sensitive fields may not fill them from a file
+    either (they would overwrite values they cannot read, and the counts
+    would tell them whether a guessed value was right). ``actor`` None is
+    the command line, run by an operator, who may."""
+    if actor is None or kind != ImportKind.CUSTOMERS or can_view_sensitive(actor):
+        return []
+    problems = []
+    for target, spec in mapping.items():
+        field = registry.by_column(target)
+        if field is None or not field.sensitive:
+            continue
+        if isinstance(spec, dict):
+            source = "A constant"
+        else:
+            columns = [spec] if isinstance(spec, str) else list(spec)
+            source = "The column " + " and ".join(f"“{c}”" for c in columns)
+        problems.append(
+            f"{source} cannot be mapped to {field.label}: it is sensitive data, which you do "
+            "not have permission to see or change. Leave it unmapped."
+        )
+    return problems
+
+
+def mapping_problems(mapping: Mapping, header: list[str], kind: str, *, actor=None) -> list[str]:
     """Everything wrong with a mapping for this file, one sentence each: what
-    check_mapping finds, plus what a kind of import cannot do without."""
+    check_mapping finds, sensitive fields ``actor`` may not fill, and what a
+    kind of import cannot do without."""
     problems = check_mapping(mapping, header, kind)
+    problems += sensitive_mapping_problems(mapping, kind, actor)
     if kind == ImportKind.CUSTOMERS and not IDENTITY_TARGETS & set(mapping):
         problems.append(
             "No column gives an identity (external_id, email, first_name, last_name or "
@@ -701,7 +732,7 @@ def import_preview(*, job: ImportJob, mapping: Mapping | None = None, limit: int
     if mapping is None:
         mapping = job.mapping or suggest_mapping(shape.header, job.kind)
     mapping = dict(mapping)
-    problems = mapping_problems(mapping, shape.header, job.kind)
+    problems = mapping_problems(mapping, shape.header, job.kind, actor=job.created_by)
     rows = []
     if not problems:
         cleaner = _cleaner(job)
@@ -730,13 +761,21 @@ def import_preview(*, job: ImportJob, mapping: Mapping | None = None, limit: int
 
 
 @transaction.atomic
-def import_job_set_mapping(*, job: ImportJob, mapping: Mapping) -> ImportJob:
-    """Change a draft job's mapping (the wizard's second step)."""
+def import_job_set_mapping(*, job: ImportJob, mapping: Mapping, actor=None) -> ImportJob:
+    """Change a draft job's mapping (the wizard's second step). Raises
+    PermissionDenied naming a column mapped to a sensitive field that the
+    job's creator (or ``actor``) may not see."""
     job = ImportJob.objects.select_for_update().get(pk=job.pk)
     if job.status != ImportStatus.DRAFT:
         raise ValidationError("The job has started; its mapping can no longer change.")
     if not isinstance(mapping, dict):
         raise ValidationError({"mapping": "The mapping is an object of field: column."})
+    refused = [
+        *sensitive_mapping_problems(mapping, job.kind, job.created_by),
+        *sensitive_mapping_problems(mapping, job.kind, actor),
+    ]
+    if refused:
+        raise PermissionDenied(" ".join(dict.fromkeys(refused)))
     job.mapping = dict(mapping)
     job.save(update_fields=["mapping"])
     return job

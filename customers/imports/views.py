@@ -149,10 +149,12 @@ def import_detail(request, public_id):
         else:
             try:
                 with transaction.atomic():
-                    import_job_set_mapping(job=job, mapping=preview.mapping)
+                    import_job_set_mapping(job=job, mapping=preview.mapping, actor=request.user)
                     import_job_start(job=job)
             except ValidationError as exc:  # run twice: the first one won
                 messages.error(request, " ".join(exc.messages))
+            except PermissionDenied as exc:
+                messages.error(request, str(exc))
             else:
                 messages.success(request, "The import is running; this page follows its progress.")
             return redirect("imports:detail", public_id=job.public_id)
