@@ -5,6 +5,7 @@ a broken file fails before anything is written."""
 from __future__ import annotations
 
 import csv
+import zipfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -215,7 +216,49 @@ def _xlsx_rows(path: Path):
             book.close()
 
 
+# Parts smaller than this cannot do harm whatever their ratio.
+RATIO_CHECKED_FROM = 1024 * 1024
+
+
+def check_xlsx_archive(path: Path) -> None:
+    """Refuse a workbook before reading it when unpacking it would take more
+    than the documented limits (settings.IMPORT_XLSX_*): its total unpacked
+    size, any part's compression ratio, and the shared strings, which the
+    reader keeps in memory. The sizes are the ones the archive declares; the
+    zip reader stops at them, so a part cannot unpack to more."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            parts = archive.infolist()
+    except (zipfile.BadZipFile, OSError):
+        raise FileProblem("This is not a readable XLSX workbook (not a zip archive).") from None
+    total = 0
+    for part in parts:
+        total += part.file_size
+        if total > settings.IMPORT_XLSX_MAX_UNPACKED_BYTES:
+            limit = _size(settings.IMPORT_XLSX_MAX_UNPACKED_BYTES)
+            raise FileProblem(
+                f"The workbook unpacks to more than {limit} (the limit). Save the sheet as CSV, "
+                "or split it."
+            )
+        ratio = part.file_size / max(part.compress_size, 1)
+        if part.file_size >= RATIO_CHECKED_FROM and ratio > settings.IMPORT_XLSX_MAX_RATIO:
+            raise FileProblem(
+                f"The workbook's part “{part.filename}” is compressed {ratio:,.0f} to 1 "
+                f"({_size(part.compress_size)} unpacking to {_size(part.file_size)}); the limit "
+                f"is {settings.IMPORT_XLSX_MAX_RATIO} to 1. It was not read."
+            )
+        if (
+            part.filename.lower().endswith("sharedstrings.xml")
+            and part.file_size > settings.IMPORT_XLSX_MAX_SHARED_STRINGS_BYTES
+        ):
+            raise FileProblem(
+                f"The workbook's shared strings unpack to {_size(part.file_size)}; the limit is "
+                f"{_size(settings.IMPORT_XLSX_MAX_SHARED_STRINGS_BYTES)}. Save the sheet as CSV."
+            )
+
+
 def _inspect_xlsx(path: Path) -> FileShape:
+    check_xlsx_archive(path)
     with _xlsx_rows(path) as rows:
         try:
             header = _check_header([_cell_text(v) for v in next(rows)], ",")
