@@ -193,6 +193,12 @@ CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_TASK_DEFAULT_QUEUE", default="celery
 
 # Every periodic job, in one place. Times are in TIME_ZONE.
 CELERY_BEAT_SCHEDULE = {
+    # Every 5 minutes: queue again the imports whose worker died mid-job
+    # (no batch committed for IMPORT_STALE_MINUTES); they resume where they were.
+    "import-resume-stale": {
+        "task": "customers.tasks.import_resume_stale_task",
+        "schedule": crontab(minute="*/5"),
+    },
     # Every day at 00:30: the duplicate sweep over every live record (it
     # refuses to start while another is running).
     "duplicate-sweep": {

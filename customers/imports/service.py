@@ -10,6 +10,7 @@ an uninterrupted run."""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -188,6 +189,7 @@ def import_run(
         # The first start stays: the check after the job looks at everything
         # written since, resumed runs included.
         started_at=Coalesce(F("started_at"), Now()),
+        heartbeat_at=Now(),
     )
     job.refresh_from_db()
     if not claimed:
@@ -368,8 +370,36 @@ def _commit_batch(job, batch, shape, mapping, cleaner, writer) -> None:
             rejected_count=F("rejected_count") + counts.rejected,
             flagged_count=F("flagged_count") + counts.flagged,
             suppressed_count=F("suppressed_count") + counts.suppressed,
+            heartbeat_at=Now(),
         )
     job.refresh_from_db()
+
+
+def import_jobs_resume_stale(*, stale_after: dt.timedelta | None = None) -> list[ImportJob]:
+    """Queue again each running job whose worker has shown no life for
+    ``stale_after`` (settings.IMPORT_STALE_MINUTES): it died, and the job
+    resumes after its last committed batch. Each job is claimed by a
+    conditional update of its heartbeat, so two sweeps do not both queue it;
+    if its worker was only slow, the two runs meet at the next batch and one
+    of them stops (ConcurrentRun)."""
+    from customers.tasks import import_run_task
+
+    if stale_after is None:
+        stale_after = dt.timedelta(minutes=settings.IMPORT_STALE_MINUTES)
+    now = timezone.now()
+    cutoff = now - stale_after
+    stale = ImportJob.objects.filter(status=ImportStatus.RUNNING).filter(
+        Q(heartbeat_at__lte=cutoff) | Q(heartbeat_at__isnull=True, started_at__lte=cutoff)
+    )
+    resumed = []
+    for job in stale.order_by("pk"):
+        claimed = ImportJob.objects.filter(
+            pk=job.pk, status=ImportStatus.RUNNING, heartbeat_at=job.heartbeat_at
+        ).update(heartbeat_at=now)
+        if claimed:
+            resumed.append(job)
+            transaction.on_commit(lambda pk=job.pk: import_run_task.delay(pk))
+    return resumed
 
 
 def _dry_run(job, rows, shape, mapping, cleaner, writer, batch_size, progress, group) -> None:
