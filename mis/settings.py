@@ -319,6 +319,9 @@ IMPORT_XLSX_MAX_RATIO = env.int("IMPORT_XLSX_MAX_RATIO", default=100)
 IMPORT_XLSX_MAX_SHARED_STRINGS_BYTES = env.int(
     "IMPORT_XLSX_MAX_SHARED_STRINGS_BYTES", default=64 * 1024 * 1024
 )
+# How the command line and the API read a date column whose every value reads
+# both ways (03/04/2024): "day_first" or "month_first". The upload wizard asks.
+IMPORT_DEFAULT_DATE_ORDER = env.str("IMPORT_DEFAULT_DATE_ORDER", default="day_first")
 # A running import whose worker has not committed a batch for this long is
 # taken to have died: the beat sweep queues it again, to resume.
 IMPORT_STALE_MINUTES = env.int("IMPORT_STALE_MINUTES", default=10)

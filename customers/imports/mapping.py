@@ -35,7 +35,13 @@ ATTRIBUTE_PREFIX = "attributes."
 # Header spellings seen in order exports; the customer fields' own are in
 # the field registry.
 ORDER_ALIASES = {
-    "customer_external_id": ("customer_id", "customer", "customer_number", "client_id"),
+    "customer_external_id": (
+        "customer_id",
+        "customer",
+        "customer_number",
+        "customer_no",
+        "client_id",
+    ),
     "ordered_at": ("order_date", "date", "transaction_date", "purchase_date"),
     "order_id": ("transaction_id", "invoice", "invoice_no", "invoice_number", "order_number"),
     "amount": ("total", "price", "value", "order_amount", "sales"),

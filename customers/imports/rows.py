@@ -7,19 +7,17 @@ which case the row is rejected with the same messages."""
 from __future__ import annotations
 
 import functools
-import re
 from dataclasses import dataclass, field
-from datetime import date, datetime, time
+from datetime import date, datetime
 
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from customers import fields as registry
 from customers import validation
+from customers.imports import dates
 from customers.imports.mapping import ATTRIBUTE_PREFIX
 from customers.models import AttributeDefinition
-
-DATE_FORMATS = ("%Y-%m-%d", "%Y%m%d", "%d/%m/%Y")
 
 
 def _of_type(*types: registry.Type) -> tuple[registry.CustomerField, ...]:
@@ -47,33 +45,15 @@ def _max_length(name: str) -> int:
     return registry.by_name(name).max_length
 
 
-_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+def parse_date(raw: str, date_format: str | None = None, order: str | None = None) -> date:
+    return dates.parse_date(raw, order=order, date_format=date_format)
 
 
-def parse_date(raw: str, date_format: str | None = None) -> date:
-    text = raw.strip()
-    if not date_format and _ISO_DATE.fullmatch(text):
-        # The common case, without strptime's cost (same result as %Y-%m-%d).
-        try:
-            return date.fromisoformat(text)
-        except ValueError:
-            pass
-    for fmt in (date_format,) if date_format else DATE_FORMATS:
-        try:
-            return datetime.strptime(text, fmt).date()
-        except ValueError:
-            continue
-    shown = date_format or "YYYY-MM-DD, YYYYMMDD or DD/MM/YYYY"
-    raise ValueError(f"“{raw}” is not a date ({shown}).")
-
-
-def parse_datetime(raw: str, date_format: str | None = None, tz=None) -> datetime:
+def parse_datetime(
+    raw: str, date_format: str | None = None, tz=None, order: str | None = None
+) -> datetime:
     """A date and time; a naive one is in ``tz`` (default: the current time zone)."""
-    text = raw.strip()
-    try:
-        value = datetime.fromisoformat(text)
-    except ValueError:
-        value = datetime.combine(parse_date(text, date_format), time.min)
+    value = dates.parse(raw, order=order, date_format=date_format)
     if timezone.is_naive(value):
         value = timezone.make_aware(value, tz)
     return value
@@ -96,8 +76,16 @@ def _choice(enum, raw: str) -> str | None:
 class RowCleaner:
     """Cleans rows of one import: definitions are looked up once."""
 
-    def __init__(self, *, date_format: str | None = None, strict: bool = False):
+    def __init__(
+        self,
+        *,
+        date_format: str | None = None,
+        strict: bool = False,
+        date_orders: dict[str, str] | None = None,
+    ):
         self.date_format = date_format
+        # Target field -> how its column writes dates (dates.DAY_FIRST...).
+        self.date_orders = date_orders or {}
         self.strict = strict
         self.definitions = {d.name: d for d in AttributeDefinition.objects.filter(is_active=True)}
         # Looked up once per import, not once per row.
@@ -219,7 +207,11 @@ class RowCleaner:
             row.values["date_of_birth"] = None
             if text["date_of_birth"]:
                 try:
-                    dob = parse_date(text["date_of_birth"], self.date_format)
+                    dob = parse_date(
+                        text["date_of_birth"],
+                        self.date_format,
+                        self.date_orders.get("date_of_birth"),
+                    )
                 except ValueError as exc:
                     self._flag(
                         row, "date_of_birth", "invalid_date", str(exc), text["date_of_birth"]
@@ -262,7 +254,10 @@ class RowCleaner:
             if text["last_verified_at"]:
                 try:
                     row.values["last_verified_at"] = parse_datetime(
-                        text["last_verified_at"], self.date_format, self.tz
+                        text["last_verified_at"],
+                        self.date_format,
+                        self.tz,
+                        self.date_orders.get("last_verified_at"),
                     )
                 except ValueError as exc:
                     self._flag(
