@@ -13,36 +13,18 @@ from django.db import transaction
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
 
+from customers import fields as registry
 from customers.masking import masked_fields_for
 from customers.models import Customer, Interest, Order, OrderLine
 from customers.quality.services import quality_check_customers
 from customers.validation import normalise_tag
 from mis.history import history_actor, history_note
 
-# Fields a caller may set through customer_create / customer_update.
+# Fields a caller may set through customer_create / customer_update: the
+# registry's (interests, many-to-many, are set on their own) and attributes.
 CUSTOMER_WRITABLE_FIELDS = (
-    "kind",
-    "first_name",
-    "last_name",
-    "organisation_name",
-    "external_id",
-    "email",
-    "phone",
-    "address_line1",
-    "address_line2",
-    "city",
-    "region",
-    "postcode",
-    "country",
-    "date_of_birth",
-    "occupation",
-    "income_band",
-    "household_size",
-    "lifestyle",
-    "values",
+    *(spec.name for spec in registry.FIELDS if spec.type != registry.Type.TAGS),
     "attributes",
-    "lifecycle_stage",
-    "last_verified_at",
 )
 
 
@@ -60,8 +42,9 @@ def _check_sensitive_write(actor, data: Mapping[str, Any], customer: Customer | 
 
 def _interests_from(names: Iterable[str] | None) -> list[Interest]:
     wanted = sorted({normalise_tag(n) for n in names or () if normalise_tag(n)})
-    if any(len(name) > 64 for name in wanted):
-        raise ValidationError({"interests": "An interest is at most 64 characters."})
+    longest = registry.limit("interests", "max_length")
+    if any(len(name) > longest for name in wanted):
+        raise ValidationError({"interests": f"An interest is at most {longest} characters."})
     existing = {i.name: i for i in Interest.objects.filter(name__in=wanted)}
     missing = [Interest(name=n) for n in wanted if n not in existing]
     if missing:

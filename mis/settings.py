@@ -194,6 +194,12 @@ CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_TASK_DEFAULT_QUEUE", default="celery
 
 # Every periodic job, in one place. Times are in TIME_ZONE.
 CELERY_BEAT_SCHEDULE = {
+    # Every 5 minutes: queue again the imports whose worker died mid-job
+    # (no batch committed for IMPORT_STALE_MINUTES); they resume where they were.
+    "import-resume-stale": {
+        "task": "customers.tasks.import_resume_stale_task",
+        "schedule": crontab(minute="*/5"),
+    },
     # Every day at 00:30: the duplicate sweep over every live record (it
     # refuses to start while another is running).
     "duplicate-sweep": {
@@ -306,6 +312,20 @@ LOGGING = {
 IMPORT_BATCH_SIZE = env.int("IMPORT_BATCH_SIZE", default=2000)
 IMPORT_MAX_BYTES = env.int("IMPORT_MAX_BYTES", default=500 * 1024 * 1024)
 IMPORT_MAX_FIELD_CHARS = env.int("IMPORT_MAX_FIELD_CHARS", default=100_000)
+# An XLSX workbook is a zip: it is refused before it is read when it unpacks to
+# more than this, when a part is compressed more than this ratio (a zip bomb),
+# or when its shared strings (which the reader holds in memory) are larger.
+IMPORT_XLSX_MAX_UNPACKED_BYTES = env.int("IMPORT_XLSX_MAX_UNPACKED_BYTES", default=1024**3)
+IMPORT_XLSX_MAX_RATIO = env.int("IMPORT_XLSX_MAX_RATIO", default=100)
+IMPORT_XLSX_MAX_SHARED_STRINGS_BYTES = env.int(
+    "IMPORT_XLSX_MAX_SHARED_STRINGS_BYTES", default=64 * 1024 * 1024
+)
+# How the command line and the API read a date column whose every value reads
+# both ways (03/04/2024): "day_first" or "month_first". The upload wizard asks.
+IMPORT_DEFAULT_DATE_ORDER = env.str("IMPORT_DEFAULT_DATE_ORDER", default="day_first")
+# A running import whose worker has not committed a batch for this long is
+# taken to have died: the beat sweep queues it again, to resume.
+IMPORT_STALE_MINUTES = env.int("IMPORT_STALE_MINUTES", default=10)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 

@@ -17,6 +17,7 @@ from customers.imports import readers
 from customers.imports.forms import ImportUploadForm
 from customers.imports.mapping import target_fields
 from customers.imports.service import (
+    PREVIEW_SCAN_ROWS,
     import_error_report_rows,
     import_job_create,
     import_job_set_mapping,
@@ -109,6 +110,16 @@ def _mapping_from(request) -> dict:
     return mapping
 
 
+def _date_orders_from(request) -> dict:
+    """How each date column that reads both ways is written, as answered."""
+    prefix = "date_order:"
+    return {
+        key.removeprefix(prefix): value
+        for key, value in request.POST.items()
+        if key.startswith(prefix) and value
+    }
+
+
 def _mapping_rows(job: ImportJob, preview) -> list[dict]:
     """One select per target field; for the preview, each row's cells are
     the values of the mapped columns, in the same order."""
@@ -138,8 +149,9 @@ def import_detail(request, public_id):
             raise PermissionDenied("Only the person who uploaded this file can map and run it.")
         return render(request, "imports/job.html", _job_context(request, job))
     mapping = _mapping_from(request) if request.method == "POST" else None
+    date_orders = _date_orders_from(request) if request.method == "POST" else None
     try:
-        preview = import_preview(job=job, mapping=mapping)
+        preview = import_preview(job=job, mapping=mapping, date_orders=date_orders)
     except readers.FileProblem as exc:
         return render(request, "imports/job.html", {**_job_context(request, job), "problem": exc})
 
@@ -149,10 +161,17 @@ def import_detail(request, public_id):
         else:
             try:
                 with transaction.atomic():
-                    import_job_set_mapping(job=job, mapping=preview.mapping)
+                    import_job_set_mapping(
+                        job=job,
+                        mapping=preview.mapping,
+                        actor=request.user,
+                        date_orders={c["column"]: c["order"] for c in preview.date_columns},
+                    )
                     import_job_start(job=job)
             except ValidationError as exc:  # run twice: the first one won
                 messages.error(request, " ".join(exc.messages))
+            except PermissionDenied as exc:
+                messages.error(request, str(exc))
             else:
                 messages.success(request, "The import is running; this page follows its progress.")
             return redirect("imports:detail", public_id=job.public_id)
@@ -160,6 +179,7 @@ def import_detail(request, public_id):
         **_job_context(request, job),
         "preview": preview,
         "mapping_rows": _mapping_rows(job, preview),
+        "scan_rows": PREVIEW_SCAN_ROWS,
     }
     template = "imports/_mapping.html" if request.htmx else "imports/job.html"
     return render(request, template, context)
