@@ -106,7 +106,6 @@ _TABLE: dict[str, list[str]] = {
             VIEW,
             "accesslog",
             "acknowledgement",
-            "auditevent",
             "datasubjectrequest",
             "retentionpolicy",
             "retentionrun",
@@ -114,6 +113,8 @@ _TABLE: dict[str, list[str]] = {
             "tombstone",
         ),
         "governance.approve_retentionrun",
+        # Failed log-ins (django-axes): deleting an attempt lifts its lock-out.
+        *_perms("axes", ("view", "delete"), "accessattempt"),
         *_INSIGHT_READS,
         *_perms("insight", CRUD, *_INSIGHT_RECORDS),
         *_perms("insight", ("add", "change"), "evaluation"),
@@ -153,7 +154,8 @@ _TABLE: dict[str, list[str]] = {
         "insight.change_problem",
     ],
     # Answers for the lawful use of the data: consent, suppression, retention,
-    # requests, procedures, the access log and the audit trail.
+    # requests, procedures, the access log and the audit trail (the governance
+    # audit trail is the data protection lead's alone).
     DATA_PROTECTION_LEAD: [
         *_CUSTOMER_READS,
         "customers.archive_customer",

@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "simple_history",
     "django_countries",
+    "axes",
     "mis.apps.MisConfig",
     "customers",
     "governance",
@@ -83,6 +84,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    # Last, as django-axes asks: turns a lock-out into its 429 page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "mis.urls"
@@ -126,9 +129,48 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# django-axes first: it refuses a locked-out user or address before the
+# password is even checked, and counts each failure.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
+
+# Failed log-ins (pages and admin): after AXES_FAILURE_LIMIT failures for one
+# user name, or from one address, further attempts get 429 until the cool-off
+# ends or a manager deletes the attempt in admin (Axes > Access attempts).
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = env.float("AXES_COOLOFF_HOURS", default=1.0)
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+# The same client address as the API throttles (NUM_PROXIES).
+AXES_CLIENT_IP_CALLABLE = "mis.api.throttling.client_address"
+# Failures are kept; successful log-ins are not (an ever-growing table of
+# personal data that nothing reads).
+AXES_DISABLE_ACCESS_LOG = True
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+
+# Mail (password resets): SMTP to EMAIL_HOST (a local relay on port 25 by
+# default). In development with no EMAIL_HOST, mails are printed on the console.
+EMAIL_HOST = env.str("EMAIL_HOST", default="")
+EMAIL_BACKEND = (
+    "django.core.mail.backends.console.EmailBackend"
+    if DEBUG and not EMAIL_HOST
+    else "django.core.mail.backends.smtp.EmailBackend"
+)
+EMAIL_HOST = EMAIL_HOST or "localhost"
+EMAIL_PORT = env.int("EMAIL_PORT", default=25)
+EMAIL_HOST_USER = env.str("EMAIL_HOST_USER", default="")
+EMAIL_HOST_PASSWORD = env.str("EMAIL_HOST_PASSWORD", default="")
+EMAIL_USE_TLS = _strict_bool("EMAIL_USE_TLS", False)
+EMAIL_USE_SSL = _strict_bool("EMAIL_USE_SSL", False)
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="MIS <mis@localhost>")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+PASSWORD_RESET_TIMEOUT = env.int("PASSWORD_RESET_TIMEOUT", default=60 * 60)
 
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = env.str("TIME_ZONE", default="Europe/London")
@@ -252,8 +294,10 @@ REST_FRAMEWORK = {
     # challenge, so a missing or wrong token gets 401 (WWW-Authenticate: Token)
     # rather than 403. A browser session still authenticates as before.
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "mis.api.authentication.ThrottledTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
+        # Last: a caller no class recognised is throttled as anonymous.
+        "mis.api.authentication.AnonymousThrottle",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["mis.api.permissions.RoleModelPermissions"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
@@ -261,8 +305,19 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "mis.api.exceptions.exception_handler",
-    "DEFAULT_THROTTLE_RATES": {"user": env.str("API_THROTTLE_USER", default="5000/hour")},
+    "DEFAULT_THROTTLE_RATES": {
+        "user": env.str("API_THROTTLE_USER", default="5000/hour"),
+        # Callers with no credentials: they can only be told to authenticate.
+        "anon": env.str("API_THROTTLE_ANON", default="60/minute"),
+        # Wrong tokens from one address; then every token from it waits.
+        "bad_token": env.str("API_THROTTLE_BAD_TOKEN", default="20/hour"),
+        # Password-reset requests, per address and per email address.
+        "password_reset": env.str("PASSWORD_RESET_THROTTLE", default="5/hour"),
+    },
     "DEFAULT_THROTTLE_CLASSES": ["rest_framework.throttling.UserRateThrottle"],
+    # Proxies in front of the app that append to X-Forwarded-For: throttles and
+    # log-in lock-outs then count the client's address, not the proxy's.
+    "NUM_PROXIES": env.int("NUM_PROXIES", default=0),
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "MIS API",
@@ -274,6 +329,11 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
+    # The schemes a caller can use (AnonymousThrottle authenticates no one).
+    "AUTHENTICATION_WHITELIST": [
+        "mis.api.authentication.ThrottledTokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
     # Two choice sets are called "channel": where an order came from, and how
     # a person may be contacted.
     "ENUM_NAME_OVERRIDES": {

@@ -10,7 +10,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from customers.analytics.metrics import metrics_refresh
+from customers.analytics.services import metrics_refresh
 from customers.imports.orders import parse_amount
 from customers.imports.service import import_run
 from customers.models import Customer, CustomerMetrics, ImportJob, ImportStatus, Order
