@@ -4,7 +4,7 @@ requirements, sources, options, plan tasks and insights."""
 from django.contrib import admin
 
 from insight import services
-from insight.admin.base import ApprovalAdmin, CreatorAdmin
+from insight.admin.base import ApprovalAdmin, GuardedAdmin
 from insight.admin_actions import decision_action
 from insight.models import (
     CollectionOption,
@@ -45,7 +45,6 @@ class StrategyConsultationInline(admin.TabularInline):
 
 @admin.register(InsightStrategy)
 class InsightStrategyAdmin(ApprovalAdmin):
-    editable_statuses = services.strategy.EDITABLE
     approve_permission = services.strategy.APPROVE_PERMISSION
     list_display = ("title", "status", "owner", "approved_by", "next_review_on", "updated_at")
     list_filter = ("status",)
@@ -101,7 +100,7 @@ class InsightStrategyAdmin(ApprovalAdmin):
 
 
 @admin.register(SuccessCriterion)
-class SuccessCriterionAdmin(admin.ModelAdmin):
+class SuccessCriterionAdmin(GuardedAdmin):
     list_display = ("description", "strategy", "metric", "comparator", "target", "deadline")
     list_filter = ("metric", "comparator")
     list_select_related = ("strategy",)
@@ -111,7 +110,7 @@ class SuccessCriterionAdmin(admin.ModelAdmin):
 
 
 @admin.register(InformationRequirement)
-class InformationRequirementAdmin(CreatorAdmin):
+class InformationRequirementAdmin(GuardedAdmin):
     list_display = ("statement", "need", "moscow", "marketing_objective", "strategy")
     list_filter = ("need", "moscow")
     list_select_related = ("strategy",)
@@ -123,7 +122,7 @@ class InformationRequirementAdmin(CreatorAdmin):
 
 
 @admin.register(InformationSource)
-class InformationSourceAdmin(admin.ModelAdmin):
+class InformationSourceAdmin(GuardedAdmin):
     list_display = ("name", "kind", "reliability", "refresh", "legal_basis", "annual_cost", "owner")
     list_filter = ("kind", "refresh", "legal_basis", "reliability")
     list_select_related = ("owner",)
@@ -132,7 +131,7 @@ class InformationSourceAdmin(admin.ModelAdmin):
 
 
 @admin.register(CollectionOption)
-class CollectionOptionAdmin(admin.ModelAdmin):
+class CollectionOptionAdmin(GuardedAdmin):
     list_display = ("requirement", "source", "method", "cost", "benefit", "risk")
     list_filter = ("method", "source__kind")
     list_select_related = ("requirement", "source")
@@ -141,7 +140,7 @@ class CollectionOptionAdmin(admin.ModelAdmin):
 
 
 @admin.register(CollectionTask)
-class CollectionTaskAdmin(admin.ModelAdmin):
+class CollectionTaskAdmin(GuardedAdmin):
     list_display = (
         "title",
         "strategy",
@@ -160,7 +159,7 @@ class CollectionTaskAdmin(admin.ModelAdmin):
 
 
 @admin.register(Insight)
-class InsightAdmin(CreatorAdmin):
+class InsightAdmin(GuardedAdmin):
     creator_field = "owner"
     list_display = ("__str__", "strategy", "confidence", "status", "owner", "created_at")
     list_filter = ("status", "confidence")

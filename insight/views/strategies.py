@@ -19,6 +19,7 @@ from insight.models import (
     StrategyStatus,
 )
 from insight.plan import WIDTH, plan_overview
+from insight.services import guards
 
 
 @require_GET
@@ -95,7 +96,7 @@ def strategy_detail(request, public_id):
         "moves": services.strategy_moves_for(strategy, request.user),
         "evaluations": strategy.evaluations.all()[:10],
         "in_force": strategy.status in services.evaluation.IN_FORCE,
-        "editable": strategy.status in services.strategy.EDITABLE,
+        "editable": guards.lock_reason(strategy) is None,
         "print": "print" in request.GET,
     }
     return render(request, "insight/strategy_detail.html", context)
