@@ -4,7 +4,7 @@ requirements, sources, options, plan tasks and insights."""
 from django.contrib import admin
 
 from insight import services
-from insight.admin.base import ApprovalAdmin, GuardedAdmin
+from insight.admin.base import ApprovalAdmin, GuardedAdmin, RecordInline
 from insight.admin_actions import decision_action
 from insight.models import (
     CollectionOption,
@@ -15,6 +15,7 @@ from insight.models import (
     Insight,
     InsightStrategy,
     SuccessCriterion,
+    TaskRevision,
 )
 
 
@@ -33,6 +34,11 @@ class RequirementInline(admin.TabularInline):
     model = InformationRequirement
     extra = 0
     fields = ("statement", "need", "moscow", "marketing_objective", "fields")
+
+
+class RevisionInline(RecordInline):
+    model = TaskRevision
+    fields = ("status", "starts_on", "due_on", "budget_planned", "reason", "proposed_by")
 
 
 class StrategyConsultationInline(admin.TabularInline):
@@ -85,6 +91,13 @@ class InsightStrategyAdmin(ApprovalAdmin):
             argument="strategy",
             permission="change",
             text_argument="reason",
+        ),
+        decision_action(
+            services.plan_agree,
+            name="agree_plans",
+            verb="Agree the collection plan of",
+            argument="strategy",
+            permission="approve",
         ),
         decision_action(
             services.strategy_start_implementation,
@@ -156,6 +169,57 @@ class CollectionTaskAdmin(GuardedAdmin):
     search_fields = ("title", "strategy__title")
     raw_id_fields = ("strategy", "option", "owner")
     date_hierarchy = "due_on"
+    readonly_fields = ("baseline_starts_on", "baseline_due_on", "baseline_budget")
+    inlines = [RevisionInline]
+
+
+@admin.register(TaskRevision)
+class TaskRevisionAdmin(ApprovalAdmin):
+    """Revisions of agreed tasks: proposed from the plan page, approved or
+    rejected here (or there) by a manager who did not propose them."""
+
+    approve_permission = services.plan.DECIDE_PERMISSION
+    list_display = (
+        "task",
+        "status",
+        "from_due_on",
+        "due_on",
+        "from_budget",
+        "budget_planned",
+        "proposed_by",
+        "proposed_at",
+        "decided_by",
+    )
+    list_filter = ("status",)
+    list_select_related = ("task", "proposed_by", "decided_by")
+    search_fields = ("task__title", "reason")
+    date_hierarchy = "proposed_at"
+    actions = [
+        decision_action(
+            services.task_revision_approve,
+            name="approve_revisions",
+            verb="Approve",
+            argument="revision",
+            permission="approve",
+        ),
+        decision_action(
+            services.task_revision_reject,
+            name="reject_revisions",
+            verb="Reject",
+            argument="revision",
+            permission="approve",
+            comment_required=True,
+        ),
+    ]
+
+    def get_readonly_fields(self, request, obj=None):
+        return [f.name for f in self.model._meta.fields]
+
+    def has_add_permission(self, request) -> bool:
+        return False  # proposed through the service, from the plan
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False  # the plan's history
 
 
 @admin.register(Insight)

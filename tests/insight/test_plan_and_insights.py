@@ -145,8 +145,9 @@ class TestOverview:
 
         client = page_client_for(marketing_user)
 
-        # Session, user, permissions, the strategy, its tasks: not one per task.
-        with django_assert_max_num_queries(6):
+        # Session, user, permissions, the strategy, its tasks, their revisions:
+        # not one per task.
+        with django_assert_max_num_queries(7):
             response = client.get(reverse("insight:plan", args=[made.public_id]))
 
         page = response.content.decode()
