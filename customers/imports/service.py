@@ -23,6 +23,7 @@ from django.db.models.functions import Coalesce, Now, Upper
 from django.utils import timezone
 
 from customers import policy
+from customers.events import import_finished_emit
 from customers.imports import readers
 from customers.imports.mapping import (
     apply_mapping,
@@ -161,6 +162,7 @@ def _fail(job: ImportJob, message: str) -> ImportJob:
         status=ImportStatus.FAILED, error=message, finished_at=timezone.now()
     )
     job.refresh_from_db()
+    import_finished_emit(job=job)
     return job
 
 
@@ -248,6 +250,7 @@ def import_run(
     job.refresh_from_db()
     if job.kind == ImportKind.CUSTOMERS and not job.options.get("dry_run"):
         _queue_quality_check(job)
+    import_finished_emit(job=job)
     return job
 
 

@@ -30,6 +30,8 @@ from governance.models import (
 )
 from governance.services.audit import audit_record
 from governance.services.suppression import suppression_add
+from integrations.events import EventType
+from integrations.services import webhook_emit
 
 # What an anonymised record keeps: kind, lifecycle stage, country and the
 # dates that say when it was active (the orders still count, anonymously).
@@ -163,5 +165,16 @@ def customer_erase(
         actor=actor,
         subject=f"tombstone {tombstone.reference}",
         detail={"reason": reason, "action": action, **counts},
+    )
+    # The record's random public id (so that a receiver can erase its copy)
+    # and the tombstone: nothing else of the person.
+    webhook_emit(
+        event_type=EventType.CUSTOMER_ERASED,
+        data={
+            "id": customer.public_id,
+            "tombstone": tombstone.reference,
+            "action": action,
+            "reason": reason,
+        },
     )
     return tombstone

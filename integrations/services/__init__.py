@@ -1,0 +1,13 @@
+from integrations.services.keys import (  # noqa: F401
+    api_key_authenticate,
+    api_key_create,
+    api_key_revoke,
+)
+from integrations.services.webhooks import (  # noqa: F401
+    endpoint_check,
+    webhook_delivery_attempt,
+    webhook_delivery_replay,
+    webhook_emit,
+    webhook_subscription_create,
+    webhook_subscription_update,
+)
