@@ -5,6 +5,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from integrations import services
 from integrations.events import EventType
 from integrations.models import ApiKey, Scope, WebhookDelivery, WebhookSubscription
+from integrations.services.keys import api_key_check
 
 
 class SubscriptionForm(forms.ModelForm):
@@ -120,6 +121,20 @@ class ApiKeyForm(forms.ModelForm):
     class Meta:
         model = ApiKey
         fields = ("name", "user", "scopes", "expires_at")
+
+    def clean(self):
+        cleaned = super().clean()
+        try:
+            api_key_check(
+                name=cleaned.get("name", ""),
+                scopes=cleaned.get("scopes", []),
+                expires_at=cleaned.get("expires_at"),
+            )
+        except ValidationError as exc:
+            for field, problems in exc.message_dict.items():
+                if field not in self.errors:
+                    self.add_error(field, problems)
+        return cleaned
 
 
 @admin.register(ApiKey)

@@ -2,6 +2,7 @@ from integrations.services.keys import (  # noqa: F401
     api_key_authenticate,
     api_key_create,
     api_key_revoke,
+    api_keys_from_tokens,
 )
 from integrations.services.webhooks import (  # noqa: F401
     endpoint_check,

@@ -35,20 +35,10 @@ def _clean_scopes(scopes: Iterable[str]) -> list[str]:
     return wanted
 
 
-@transaction.atomic
-def api_key_create(
-    *,
-    name: str,
-    user,
-    scopes: Iterable[str],
-    expires_at: dt.datetime | None = None,
-    actor=None,
-) -> tuple[ApiKey, str]:
-    """Make a key acting as ``user`` with ``scopes``; returns the row and the
-    key itself, which is not stored and cannot be shown again. Expiry defaults
-    to API_KEY_DEFAULT_DAYS from now and may not pass API_KEY_MAX_DAYS."""
-    if actor is not None and not actor.has_perm("integrations.add_apikey"):
-        raise PermissionDenied("You may not create API keys.")
+def api_key_check(
+    *, name: str, scopes: Iterable[str], expires_at: dt.datetime | None
+) -> tuple[str, list[str], dt.datetime]:
+    """The cleaned name, scopes and expiry of a new key; ValidationError per field."""
     now = timezone.now()
     errors = {}
     if not (name or "").strip():
@@ -64,10 +54,28 @@ def api_key_create(
         errors.update(exc.message_dict)
     if errors:
         raise ValidationError(errors)
+    return name.strip(), scopes, expires_at
+
+
+@transaction.atomic
+def api_key_create(
+    *,
+    name: str,
+    user,
+    scopes: Iterable[str],
+    expires_at: dt.datetime | None = None,
+    actor=None,
+) -> tuple[ApiKey, str]:
+    """Make a key acting as ``user`` with ``scopes``; returns the row and the
+    key itself, which is not stored and cannot be shown again. Expiry defaults
+    to API_KEY_DEFAULT_DAYS from now and may not pass API_KEY_MAX_DAYS."""
+    if actor is not None and not actor.has_perm("integrations.add_apikey"):
+        raise PermissionDenied("You may not create API keys.")
+    name, scopes, expires_at = api_key_check(name=name, scopes=scopes, expires_at=expires_at)
     prefix = secrets.token_hex(4)
     key = f"{KEY_PREFIX}{prefix}_{secrets.token_urlsafe(32)}"
     row = ApiKey.objects.create(
-        name=name.strip(),
+        name=name,
         prefix=prefix,
         key_hash=_hash(key),
         scopes=scopes,
@@ -109,3 +117,37 @@ def api_key_authenticate(*, key: str) -> ApiKey:
         ApiKey.objects.filter(pk=row.pk).update(last_used_at=now)
         row.last_used_at = now
     return row
+
+
+# What the integration role's work needs: the scopes a converted token gets.
+INTEGRATION_SCOPES = (
+    Scope.CUSTOMERS_READ,
+    Scope.CUSTOMERS_WRITE,
+    Scope.ORDERS_WRITE,
+    Scope.CONSENTS_WRITE,
+    Scope.SEGMENTS_READ,
+)
+
+
+@transaction.atomic
+def api_keys_from_tokens(
+    *, role: str, scopes: Iterable[str] = INTEGRATION_SCOPES, expires_at: dt.datetime | None = None
+) -> list[tuple[ApiKey, str]]:
+    """Replace the DRF token of every member of ``role`` by a scoped key:
+    the key is made, the token deleted. Returns each key with its secret,
+    which is shown once. Idempotent: a user without a token is skipped."""
+    from rest_framework.authtoken.models import Token
+
+    made = []
+    tokens = Token.objects.select_related("user").filter(user__groups__name=role).order_by("pk")
+    for token in tokens:
+        made.append(
+            api_key_create(
+                name=f"{token.user.get_username()} (converted token)",
+                user=token.user,
+                scopes=scopes,
+                expires_at=expires_at,
+            )
+        )
+        token.delete()
+    return made

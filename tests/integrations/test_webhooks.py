@@ -173,3 +173,25 @@ def test_a_rolled_back_change_sends_nothing(
         customers.customer_create(data={"email": "not-an-email"}, source="test")
     assert queued == []
     assert not WebhookDelivery.objects.exists()
+
+
+def test_admin_makes_a_subscription_through_the_service_and_refuses_internal_endpoints(
+    local_endpoints, page_client_for, receiver
+):
+    from django.urls import reverse
+
+    from tests.factories import UserFactory
+
+    client = page_client_for(UserFactory(username="root", is_staff=True, is_superuser=True))
+    form = {"url": "https://10.0.0.5/hooks", "event_types": ["customer.erased"], "is_active": "on"}
+
+    refused = client.post(reverse("admin:integrations_webhooksubscription_add"), form)
+    assert "internal address" in refused.text
+    assert not WebhookSubscription.objects.exists()
+
+    client.post(
+        reverse("admin:integrations_webhooksubscription_add"), {**form, "url": receiver.url}
+    )
+    made = WebhookSubscription.objects.get()
+    assert made.secret.startswith("whsec_")
+    assert made.event_types == ["customer.erased"]
