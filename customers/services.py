@@ -18,6 +18,8 @@ from customers.masking import masked_fields_for
 from customers.models import Customer, Interest, Order, OrderLine
 from customers.quality.services import quality_check_customers
 from customers.validation import normalise_tag
+from integrations.events import EventType
+from integrations.services import webhook_emit
 from mis.history import history_actor, history_note
 
 # Fields a caller may set through customer_create / customer_update: the
@@ -103,6 +105,7 @@ def customer_create(*, data: Mapping[str, Any], source: str, actor=None) -> Cust
         history_note(customer, actor=actor, reason=f"interests from {source}")
         customer.interests.set(interests)
     quality_check_customers(ids=[customer.pk])
+    webhook_emit(event_type=EventType.CUSTOMER_CREATED, data={"id": customer.public_id})
     return customer
 
 
@@ -135,6 +138,11 @@ def customer_update(
     if interests_changed:
         customer.interests.set(interests)
     quality_check_customers(ids=[customer.pk])
+    # The names of the fields that changed, never their values.
+    webhook_emit(
+        event_type=EventType.CUSTOMER_UPDATED,
+        data={"id": customer.public_id, "fields": [*changed, *(["interests"] * interests_changed)]},
+    )
     return customer
 
 
@@ -163,6 +171,7 @@ def customer_archive(*, customer: Customer, actor=None, reason: str = "") -> Cus
     customer.archived_at = timezone.now()
     history_note(customer, actor=actor, reason=f"archived: {reason}" if reason else "archived")
     customer.save(update_fields=["archived_at", "updated_at"])
+    webhook_emit(event_type=EventType.CUSTOMER_ARCHIVED, data={"id": customer.public_id})
     return customer
 
 

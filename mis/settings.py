@@ -6,6 +6,7 @@ Defaults are the safe production ones; ``DEBUG=true`` is what development and
 the quick start set.
 """
 
+import datetime
 import hashlib
 import hmac
 from pathlib import Path
@@ -69,6 +70,7 @@ INSTALLED_APPS = [
     "customers",
     "governance",
     "insight",
+    "integrations",
     "demo",
 ]
 
@@ -294,7 +296,8 @@ REST_FRAMEWORK = {
     # challenge, so a missing or wrong token gets 401 (WWW-Authenticate: Token)
     # rather than 403. A browser session still authenticates as before.
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "mis.api.authentication.ThrottledTokenAuthentication",
+        "integrations.authentication.LegacyTokenAuthentication",
+        "integrations.authentication.ApiKeyAuthentication",
         "rest_framework.authentication.SessionAuthentication",
         # Last: a caller no class recognised is throttled as anonymous.
         "mis.api.authentication.AnonymousThrottle",
@@ -331,7 +334,8 @@ SPECTACULAR_SETTINGS = {
     "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
     # The schemes a caller can use (AnonymousThrottle authenticates no one).
     "AUTHENTICATION_WHITELIST": [
-        "mis.api.authentication.ThrottledTokenAuthentication",
+        "integrations.authentication.LegacyTokenAuthentication",
+        "integrations.authentication.ApiKeyAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     # Two choice sets are called "channel": where an order came from, and how
@@ -444,3 +448,39 @@ QUALITY_SWEEP_STALE_MINUTES = env.int("QUALITY_SWEEP_STALE_MINUTES", default=30)
 # Records with neither an order nor a verification for this long are proposed
 # as redundant by the redundant-record sweep.
 REDUNDANT_INACTIVE_MONTHS = env.int("REDUNDANT_INACTIVE_MONTHS", default=36)
+
+# Outgoing mail (webhook owners, double opt-in): EMAIL_URL such as
+# smtp+tls://user:password@mail.example.com:587; the console in development.
+_email = env.email_url("EMAIL_URL", default="consolemail://" if DEBUG else "smtp://localhost:25")
+EMAIL_BACKEND = _email["EMAIL_BACKEND"]
+EMAIL_HOST = _email.get("EMAIL_HOST", "")
+EMAIL_PORT = _email.get("EMAIL_PORT") or 25
+EMAIL_HOST_USER = _email.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = _email.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = _email.get("EMAIL_USE_TLS", False)
+EMAIL_USE_SSL = _email.get("EMAIL_USE_SSL", False)
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="mis@localhost")
+# The address pages and mails give for MIS (links in mails need it).
+SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
+
+# Webhooks (integrations/). Endpoints must use one of these schemes; hosts
+# that resolve to loopback, private or link-local addresses are refused
+# unless listed in WEBHOOK_ALLOWED_HOSTS (server-side request forgery).
+WEBHOOK_ALLOWED_SCHEMES = env.list("WEBHOOK_ALLOWED_SCHEMES", default=["https"])
+WEBHOOK_ALLOWED_HOSTS = env.list("WEBHOOK_ALLOWED_HOSTS", default=[])
+WEBHOOK_TIMEOUT_SECONDS = env.float("WEBHOOK_TIMEOUT_SECONDS", default=10.0)
+# Attempts per delivery; the wait before attempt n+1 is BASE x 2^(n-1) seconds.
+WEBHOOK_MAX_ATTEMPTS = env.int("WEBHOOK_MAX_ATTEMPTS", default=8)
+WEBHOOK_RETRY_BASE_SECONDS = env.float("WEBHOOK_RETRY_BASE_SECONDS", default=30.0)
+# Deliveries in a row that fail after every retry before a subscription is
+# disabled and its owner told.
+WEBHOOK_DISABLE_AFTER_FAILURES = env.int("WEBHOOK_DISABLE_AFTER_FAILURES", default=5)
+
+# API keys: the expiry a new key gets unless told, and the longest allowed.
+API_KEY_DEFAULT_DAYS = env.int("API_KEY_DEFAULT_DAYS", default=90)
+API_KEY_MAX_DAYS = env.int("API_KEY_MAX_DAYS", default=365)
+# The DRF tokens of the first release keep working until this date
+# (YYYY-MM-DD); `manage.py api_keys_from_tokens` converts them to scoped keys.
+API_LEGACY_TOKENS_UNTIL = datetime.date.fromisoformat(
+    env.str("API_LEGACY_TOKENS_UNTIL", default="2027-06-30")
+)

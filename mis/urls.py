@@ -26,6 +26,7 @@ urlpatterns = [
     path("api/v1/", include(("customers.api.urls", "api"))),
     path("api/v1/insight/", include(("insight.api.urls", "insight-api"))),
     path("api/v1/", include(("governance.api.urls", "governance-api"))),
+    path("api/v1/", include(("integrations.api.urls", "integrations-api"))),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     # A page for people: anonymous visitors go to the login page, as for every page.
     path(

@@ -26,6 +26,7 @@ from django.utils import timezone
 
 from customers import fields as registry
 from customers import policy
+from customers.events import import_finished_emit
 from customers.imports import dates, readers
 from customers.imports.mapping import (
     apply_mapping,
@@ -243,6 +244,7 @@ def _fail(job: ImportJob, message: str) -> ImportJob:
         status=ImportStatus.FAILED, error=message, finished_at=timezone.now()
     )
     job.refresh_from_db()
+    import_finished_emit(job=job)
     return job
 
 
@@ -344,6 +346,7 @@ def import_run(
     job.refresh_from_db()
     if job.kind == ImportKind.CUSTOMERS and not job.options.get("dry_run"):
         _queue_quality_check(job)
+    import_finished_emit(job=job)
     return job
 
 

@@ -31,6 +31,8 @@ from governance.models import (
 )
 from governance.services.audit import audit_record
 from governance.services.suppression import suppression_add
+from integrations.events import EventType
+from integrations.services import webhook_emit
 
 
 def anonymised_values() -> dict:
@@ -152,5 +154,16 @@ def customer_erase(
         actor=actor,
         subject=f"tombstone {tombstone.reference}",
         detail={"reason": reason, "action": action, **counts},
+    )
+    # The record's random public id (so that a receiver can erase its copy)
+    # and the tombstone: nothing else of the person.
+    webhook_emit(
+        event_type=EventType.CUSTOMER_ERASED,
+        data={
+            "id": customer.public_id,
+            "tombstone": tombstone.reference,
+            "action": action,
+            "reason": reason,
+        },
     )
     return tombstone
