@@ -105,6 +105,8 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "mis.context_processors.navigation",
             ],
+            # Dates, phones, figures and labels the same way on every page.
+            "builtins": ["mis.templatetags.mis_format"],
         },
     },
 ]
@@ -285,7 +287,33 @@ CELERY_BEAT_SCHEDULE = {
         "task": "governance.tasks.retention_prepare_task",
         "schedule": crontab(hour=3, minute=0, day_of_week="mon"),
     },
+    # Every 5 minutes: e-mail what waits for someone (approvals, reviews,
+    # requests due within 7 days) and what finished (imports, sweeps), each
+    # once to each person who wants it.
+    "notifications": {
+        "task": "mis.tasks.notifications_sweep_task",
+        "schedule": crontab(minute="*/5"),
+    },
 }
+
+# E-mail: printed to the console in development, SMTP otherwise. Notification
+# links start with SITE_URL.
+EMAIL_BACKEND = env.str(
+    "EMAIL_BACKEND",
+    default="django.core.mail.backends.console.EmailBackend"
+    if DEBUG
+    else "django.core.mail.backends.smtp.EmailBackend",
+)
+EMAIL_HOST = env.str("EMAIL_HOST", default="localhost")
+EMAIL_PORT = env.int("EMAIL_PORT", default=25)
+EMAIL_HOST_USER = env.str("EMAIL_HOST_USER", default="")
+EMAIL_HOST_PASSWORD = env.str("EMAIL_HOST_PASSWORD", default="")
+EMAIL_USE_TLS = _strict_bool("EMAIL_USE_TLS", False)
+EMAIL_USE_SSL = _strict_bool("EMAIL_USE_SSL", False)
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=30)
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="MIS <mis@localhost>")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
 
 # Figures that add money up (revenue, average order value) use the orders in
 # this currency; amounts in different currencies are never added.

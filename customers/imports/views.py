@@ -9,6 +9,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.http import StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.cache import patch_cache_control
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -25,6 +26,7 @@ from customers.imports.service import (
     import_preview,
 )
 from customers.models import ImportJob, ImportStatus
+from mis.confirm import confirmation
 from mis.csvfiles import csv_stream
 from mis.pagination import keyset_page
 
@@ -204,6 +206,16 @@ def import_discard(request, public_id):
     job = get_object_or_404(ImportJob, public_id=public_id, status=ImportStatus.DRAFT)
     if not may_handle_draft(request.user, job):
         raise PermissionDenied("Only the person who uploaded this file can discard it.")
+    asked = confirmation(
+        request,
+        title="Discard this upload?",
+        message=f"The file “{job.original_name}” and its column mapping are deleted; "
+        "nothing was imported from it. You can upload it again later.",
+        button="Discard",
+        cancel_url=reverse("imports:detail", args=[job.public_id]),
+    )
+    if asked:
+        return asked
     job.file.delete(save=False)
     job.delete()
     messages.success(request, "The draft import was discarded.")

@@ -116,7 +116,12 @@ def customer_erase(
     if reason not in ErasureReason.values:
         raise ValueError(f"Unknown erasure reason {reason!r}.")
     customer = Customer.objects.select_for_update().get(pk=customer.pk)
-    tombstone = Tombstone.objects.create(reason=reason, action=action, retention_run=retention_run)
+    tombstone = Tombstone.objects.create(
+        reason=reason,
+        action=action,
+        retention_run=retention_run,
+        record_key=Tombstone.record_key_for(customer.public_id),
+    )
     suppression_add(
         email=customer.email,
         phone=customer.phone,
