@@ -8,7 +8,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('customers', '0022_updated_and_issue_indexes'),
-        ('governance', '0009_access_log_sqlite_guard'),
+        ('governance', '0010_access_log_api_key'),
     ]
 
     operations = [
