@@ -20,10 +20,6 @@ from customers.imports.mapping import ATTRIBUTE_PREFIX
 from customers.models import AttributeDefinition
 
 
-def _of_type(*types: registry.Type) -> tuple[registry.CustomerField, ...]:
-    return tuple(spec for spec in registry.FIELDS if spec.type in types)
-
-
 @dataclass
 class Flag:
     field: str
@@ -39,10 +35,6 @@ class CleanRow:
     attributes: dict | None = None
     flags: list[Flag] = field(default_factory=list)
     rejection: list[str] = field(default_factory=list)
-
-
-def _max_length(name: str) -> int:
-    return registry.by_name(name).max_length
 
 
 def parse_date(raw: str, date_format: str | None = None, order: str | None = None) -> date:
@@ -149,21 +141,31 @@ class RowCleaner:
         self._phone = _remembered(_judge_phone)
         self._postcode = _remembered(_judge_postcode)
         self._date = _remembered(_judge_date)
+        # The registry as this job reads it, looked up once.
+        self.field_of_column = {spec.import_column: spec.name for spec in registry.FIELDS}
+        self.max_length = {spec.name: spec.max_length for spec in registry.FIELDS}
+        self.of_type = {
+            kind: tuple(spec for spec in registry.FIELDS if spec.type == kind)
+            for kind in registry.Type
+        }
 
     def clean(self, raw: dict[str, str]) -> CleanRow:
         row = CleanRow()
         text = {}
         for column, value in raw.items():
-            spec = registry.by_column(column)
-            text[spec.name if spec else column] = (value or "").strip()
+            text[self.field_of_column.get(column, column)] = (value or "").strip()
 
-        for spec in _of_type(registry.Type.TEXT):
+        for spec in self.of_type[registry.Type.TEXT]:
             name = spec.name
             if name in text:
                 value = " ".join(text[name].split())
-                if len(value) > _max_length(name):
+                if len(value) > self.max_length[name]:
                     self._flag(
-                        row, name, "too_long", f"longer than {_max_length(name)} characters", value
+                        row,
+                        name,
+                        "too_long",
+                        f"longer than {self.max_length[name]} characters",
+                        value,
                     )
                     value = ""
                 row.values[name] = value
@@ -172,11 +174,11 @@ class RowCleaner:
         if not any(
             row.values.get(n)
             for n in ("external_id", "first_name", "last_name", "organisation_name")
-        ) and not (email and len(email) <= _max_length("email")):
+        ) and not (email and len(email) <= self.max_length["email"]):
             if email:
                 row.rejection.append(
                     "No identity: the row has no external id and no name, and its email is "
-                    f"longer than {_max_length('email')} characters."
+                    f"longer than {self.max_length['email']} characters."
                 )
             else:
                 row.rejection.append(
@@ -184,7 +186,7 @@ class RowCleaner:
                 )
             return row
 
-        for spec in _of_type(registry.Type.CHOICE):
+        for spec in self.of_type[registry.Type.CHOICE]:
             name, enum = spec.name, spec.choices
             if text.get(name):
                 value = _choice(enum, text[name])
@@ -213,12 +215,12 @@ class RowCleaner:
                 country = code or "GB"
 
         if "email" in text:
-            if len(email) > _max_length("email"):
+            if len(email) > self.max_length["email"]:
                 self._flag(
                     row,
                     "email",
                     "too_long",
-                    f"longer than {_max_length('email')} characters",
+                    f"longer than {self.max_length['email']} characters",
                     text["email"],
                 )
                 email = ""
@@ -233,20 +235,22 @@ class RowCleaner:
             if problem:
                 self._flag(row, "phone", "invalid_phone", problem, text["phone"])
                 raw_phone = text["phone"]
-                row.values["phone"] = raw_phone if len(raw_phone) <= _max_length("phone") else ""
+                row.values["phone"] = (
+                    raw_phone if len(raw_phone) <= self.max_length["phone"] else ""
+                )
 
         if "postcode" in text:
             postcode, problem = self._postcode(text["postcode"], country)
             if problem:
                 self._flag(row, "postcode", "invalid_postcode", problem, text["postcode"])
                 postcode = text["postcode"]  # kept as found, not reshaped
-            if len(postcode) > _max_length("postcode"):
+            if len(postcode) > self.max_length["postcode"]:
                 if not any(f.field == "postcode" for f in row.flags):
                     self._flag(
                         row,
                         "postcode",
                         "too_long",
-                        f"longer than {_max_length('postcode')} characters",
+                        f"longer than {self.max_length['postcode']} characters",
                         text["postcode"],
                     )
                 postcode = ""
@@ -273,7 +277,7 @@ class RowCleaner:
                     )
                     row.values["date_of_birth"] = dob
 
-        for spec in _of_type(registry.Type.INTEGER):
+        for spec in self.of_type[registry.Type.INTEGER]:
             name = spec.name
             if name not in text:
                 continue
@@ -309,7 +313,7 @@ class RowCleaner:
                     )
 
         if "interests" in text:
-            longest = _max_length("interests")
+            longest = self.max_length["interests"]
             tags = [validation.normalise_tag(t) for t in text["interests"].split(";")]
             row.interests = sorted({t for t in tags if t and len(t) <= longest})
             for tag in tags:
