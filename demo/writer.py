@@ -55,12 +55,14 @@ from django.utils import timezone
 
 from customers.models import (
     Customer,
+    CustomerFacts,
     CustomerKind,
     Interest,
     LifecycleStage,
     Order,
     OrderLine,
 )
+from customers.segments.facts import facts_rebuild
 from demo.generator import (
     ConsentSpec,
     Generator,
@@ -72,7 +74,7 @@ from demo.generator import (
 )
 from demo.reference import INTEREST_VOCABULARY
 from governance.models import Consent, Purpose
-from mis.bulk import NULL
+from mis.bulk import NULL, indexes_rebuilt_after
 
 DEMO_SOURCE = "demo"
 DEFAULT_CUSTOMERS = 2000
@@ -174,25 +176,6 @@ def _skip_key_checks() -> None:
         cursor.execute("SET LOCAL session_replication_role TO replica")
 
 
-def _secondary_indexes(tables: list[str]) -> list[tuple[str, str]]:
-    """(name, definition) of the tables' indexes that back no constraint."""
-    with connection.cursor() as cursor:
-        cursor.execute(
-            """
-            SELECT i.relname, pg_get_indexdef(i.oid)
-            FROM pg_index x
-            JOIN pg_class i ON i.oid = x.indexrelid
-            JOIN pg_class t ON t.oid = x.indrelid
-            WHERE t.relname = ANY(%s)
-              AND t.relnamespace = 'public'::regnamespace
-              AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.oid)
-            ORDER BY i.relname
-            """,
-            [tables],
-        )
-        return cursor.fetchall()
-
-
 @contextmanager
 def _loading(*, whole: bool) -> Iterator[Callable[[], Any]]:
     """The transactions a seeding writes in. Yields what each chunk runs in.
@@ -210,15 +193,9 @@ def _loading(*, whole: bool) -> Iterator[Callable[[], Any]]:
     with _bulk_transaction():
         with connection.cursor() as cursor:
             cursor.execute(f"LOCK TABLE {', '.join(names)} IN ACCESS EXCLUSIVE MODE")
-            cursor.execute("SET LOCAL maintenance_work_mem TO '256MB'")
-            indexes = _secondary_indexes(names)
-            for name, _ in indexes:
-                cursor.execute(f"DROP INDEX {connection.ops.quote_name(name)}")
         _skip_key_checks()
-        yield nullcontext
-        with connection.cursor() as cursor:
-            for _, definition in indexes:
-                cursor.execute(definition)
+        with indexes_rebuilt_after(names):
+            yield nullcontext
 
 
 def delete_demo_data() -> int:
@@ -232,7 +209,7 @@ def delete_demo_data() -> int:
 
 def _delete_demo_rows() -> int:
     through = Customer.interests.through
-    _delete_other_references(Customer, {Order, through, Consent})
+    _delete_other_references(Customer, {Order, through, Consent, CustomerFacts})
     _delete_other_references(Order, {OrderLine})
     customer_ids = (
         f"SELECT {_quoted(Customer, 'id')} FROM {_quoted(Customer)} "
@@ -247,6 +224,13 @@ def _delete_demo_rows() -> int:
         # foreign-key checks would only find nothing, once per row.
         _skip_key_checks()
     with connection.cursor() as cursor:
+        # The segment facts of demo customers (the triggers that would remove
+        # them may be off, see _skip_key_checks).
+        cursor.execute(
+            f"DELETE FROM {_quoted(CustomerFacts)} WHERE {_quoted(CustomerFacts, 'customer')} "
+            f"IN ({customer_ids})",
+            [DEMO_SOURCE],
+        )
         # The demo's consents are its own sample proof: they go with the demo
         # (Consent refuses deletion through the ORM, as real proof must).
         cursor.execute(
@@ -693,6 +677,9 @@ def seed_demo(
             totals["consents"] += consents
             if progress is not None:
                 progress(SeedProgress(stop, customers, totals["orders"], totals["lines"]))
+    if whole:
+        # The load ran without triggers: the segment facts are built in one pass.
+        facts_rebuild()
     analyse_demo_tables()
     os.replace(partial, truth_path)
     return SeedResult(
