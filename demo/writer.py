@@ -619,7 +619,8 @@ def seed_demo(
     totals = {"duplicates": 0, "defects": 0, "orders": 0, "lines": 0, "links": 0, "consents": 0}
 
     truth_path.parent.mkdir(parents=True, exist_ok=True)
-    partial = truth_path.with_name(truth_path.name + ".partial")
+    # Its own name per run: two seedings at once must not take each other's file.
+    partial = truth_path.with_name(f"{truth_path.name}.{os.getpid()}.partial")
     whole = customers >= WHOLE_LOAD_MIN and _is_superuser()
     with (
         partial.open("w", newline="", encoding="utf-8") as handle,
