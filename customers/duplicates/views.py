@@ -16,6 +16,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
+from customers import reads
 from customers.duplicates import engine
 from customers.duplicates.merge import (
     MERGE_FIELDS,
@@ -37,7 +38,6 @@ from customers.models import (
     MergeStatus,
     SweepStatus,
 )
-from customers.signals import personal_data_accessed
 
 PAGE_SIZE = 50
 
@@ -108,16 +108,7 @@ def review(request, pk: int):
         DuplicateCandidate.objects.select_related("customer_a", "customer_b", "match_model"), pk=pk
     )
     a, b = candidate.customer_a, candidate.customer_b
-    personal_data_accessed.send(
-        sender=Customer,
-        user=request.user,
-        action="view",
-        via="page",
-        customer_ids=[a.pk, b.pk],
-        count=2,
-        request=request,
-        detail="duplicate review",
-    )
+    reads.describe(action="view", detail="duplicate review")
     masked = set(masked_fields_for(request.user))
     defaults = merge_defaults(a, b)
     fields = [

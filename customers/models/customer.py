@@ -11,6 +11,7 @@ from django_countries.fields import CountryField
 from simple_history.models import HistoricalRecords
 
 from customers import validation
+from customers.reads import PersonalData, PersonalHistory
 
 
 class CustomerKind(models.TextChoices):
@@ -90,7 +91,9 @@ class CustomerQuerySet(models.QuerySet):
         return self.filter(archived_at__isnull=True, merged_into__isnull=True)
 
 
-class Customer(models.Model):
+class Customer(PersonalData, models.Model):
+    personal_data_subject = ("pk",)
+
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
 
     # Identity
@@ -194,7 +197,9 @@ class Customer(models.Model):
     )
 
     history = HistoricalRecords(
-        m2m_fields=[interests], excluded_fields=["search_text", "quality_score"]
+        m2m_fields=[interests],
+        excluded_fields=["search_text", "quality_score"],
+        bases=[PersonalHistory, models.Model],
     )
     objects = CustomerQuerySet.as_manager()
 

@@ -11,6 +11,8 @@ from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower
 
+from customers.reads import PersonalData
+
 
 class Segment(models.Model):
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
@@ -117,7 +119,7 @@ class CampaignSnapshot(models.Model):
         return sum(self.excluded.values())
 
 
-class CampaignSnapshotMember(models.Model):
+class CampaignSnapshotMember(PersonalData, models.Model):
     """One customer in a snapshot. Deleted with the customer (an erasure
     reaches snapshots too)."""
 

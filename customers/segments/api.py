@@ -12,12 +12,11 @@ from rest_framework.pagination import CursorPagination
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
-from customers import exports
+from customers import exports, reads
 from customers.api.serializers import CustomerOutputSerializer
-from customers.models import CampaignSnapshot, Customer, ExportVia, Segment
+from customers.models import CampaignSnapshot, ExportVia, Segment
 from customers.segments import exports as snapshot_exports
 from customers.segments import selectors, services
-from customers.signals import personal_data_accessed
 from mis.api.pagination import CreatedCursorPagination
 from mis.api.permissions import RoleModelPermissions
 from mis.api.serializers import StrictInputSerializer
@@ -128,18 +127,9 @@ class SegmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
             .prefetch_related("interests")
         )
         page = self.paginate_queryset(queryset)
-        ids = [customer.pk for customer in page]
-        if ids:
-            personal_data_accessed.send(
-                sender=Customer,
-                user=request.user,
-                action="list",
-                via="api",
-                customer_ids=ids,
-                count=len(ids),
-                request=request,
-                detail=f"members of segment {segment.public_id}",
-            )
+        reads.describe(
+            action="list", detail=f"members of segment {segment.public_id}", shown=page or ()
+        )
         serializer = CustomerOutputSerializer(
             page, many=True, context=self.get_serializer_context()
         )
