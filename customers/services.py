@@ -17,6 +17,7 @@ from customers.masking import masked_fields_for
 from customers.models import Customer, Interest, Order, OrderLine
 from customers.quality.services import quality_check_customers
 from customers.validation import normalise_tag
+from mis.locks import lock_one
 
 # Fields a caller may set through customer_create / customer_update.
 CUSTOMER_WRITABLE_FIELDS = (
@@ -132,7 +133,7 @@ def customer_update(
     if customer.is_archived:
         raise ValidationError("This customer is archived; restore it before editing.")
     _check_sensitive_write(actor, data, customer)
-    customer = Customer.objects.select_for_update().get(pk=customer.pk)
+    customer = lock_one(customer)
     stored = {field: getattr(customer, field) for field in CUSTOMER_WRITABLE_FIELDS}
     changed = _apply(customer, data, source=source)
     customer.full_clean()
@@ -162,7 +163,7 @@ def customer_mark_verified(*, customer: Customer, actor=None) -> Customer:
     it is current as of now."""
     if customer.is_archived:
         raise ValidationError("This customer is archived; restore it before verifying.")
-    customer = Customer.objects.select_for_update().get(pk=customer.pk)
+    customer = lock_one(customer)
     customer.last_verified_at = timezone.now()
     _record_sources(customer, ["last_verified_at"], "verified")
     customer._history_user = actor if actor and actor.is_authenticated else None
@@ -176,7 +177,7 @@ def customer_mark_verified(*, customer: Customer, actor=None) -> Customer:
 def customer_archive(*, customer: Customer, actor=None, reason: str = "") -> Customer:
     """Archive instead of delete: the record leaves lists and exports but keeps
     its history, and can be restored."""
-    customer = Customer.objects.select_for_update().get(pk=customer.pk)
+    customer = lock_one(customer)
     if customer.is_archived:
         return customer
     customer.archived_at = timezone.now()
@@ -188,7 +189,7 @@ def customer_archive(*, customer: Customer, actor=None, reason: str = "") -> Cus
 
 @transaction.atomic
 def customer_restore(*, customer: Customer, actor=None) -> Customer:
-    customer = Customer.objects.select_for_update().get(pk=customer.pk)
+    customer = lock_one(customer)
     if not customer.is_archived:
         return customer
     customer.archived_at = None

@@ -45,6 +45,7 @@ from customers.models import (
     QualityIssue,
 )
 from mis.bulk import insert_rows, insert_with_history, update_with_history
+from mis.locks import lock_one
 
 SUPPRESSED_REASON = (
     "Suppressed: the person with this email or phone objected to marketing or was erased, "
@@ -325,7 +326,7 @@ def _prepare(batch, shape, mapping, cleaner) -> list[_Row]:
 def _commit_batch(job, batch, shape, mapping, cleaner, writer) -> None:
     rows = _prepare(batch, shape, mapping, cleaner)
     with transaction.atomic():
-        locked = ImportJob.objects.select_for_update().get(pk=job.pk)
+        locked = lock_one(job)
         if locked.status != ImportStatus.RUNNING or locked.processed_rows != job.processed_rows:
             raise ConcurrentRun
         counts = writer.write(rows)
@@ -732,7 +733,7 @@ def import_preview(*, job: ImportJob, mapping: Mapping | None = None, limit: int
 @transaction.atomic
 def import_job_set_mapping(*, job: ImportJob, mapping: Mapping) -> ImportJob:
     """Change a draft job's mapping (the wizard's second step)."""
-    job = ImportJob.objects.select_for_update().get(pk=job.pk)
+    job = lock_one(job)
     if job.status != ImportStatus.DRAFT:
         raise ValidationError("The job has started; its mapping can no longer change.")
     if not isinstance(mapping, dict):

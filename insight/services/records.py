@@ -10,6 +10,7 @@ from typing import Any, TypeVar
 from django.db import models, transaction
 
 from insight.services.lifecycle import require_permission
+from mis.locks import lock_one
 
 M = TypeVar("M", bound=models.Model)
 
@@ -34,7 +35,7 @@ def record_update(instance: M, *, actor, data: Mapping[str, Any]) -> M:
     require_permission(
         actor, f"{opts.app_label}.change_{opts.model_name}", f"change {opts.verbose_name_plural}"
     )
-    instance = type(instance).objects.select_for_update().get(pk=instance.pk)
+    instance = lock_one(instance)
     for name, value in data.items():
         setattr(instance, name, value)
     instance.full_clean()
