@@ -107,7 +107,7 @@ class SegmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
     filter_backends: list = []
 
     def get_queryset(self):
-        return selectors.segment_list()
+        return selectors.segment_list(self.request.user)
 
     @extend_schema(
         summary="The segment's members now", responses=CustomerOutputSerializer(many=True)
@@ -166,7 +166,9 @@ class CampaignSnapshotViewSet(
     filter_backends: list = []
 
     def get_queryset(self):
-        return CampaignSnapshot.objects.select_related("segment", "taken_by")
+        return selectors.snapshots_visible_to(self.request.user).select_related(
+            "segment", "taken_by"
+        )
 
     @extend_schema(
         summary="The snapshot's members as CSV", responses={(200, "text/csv"): OpenApiTypes.BINARY}
