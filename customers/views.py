@@ -10,13 +10,12 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from customers import exports, selectors, services
+from customers import exports, reads, selectors, services
 from customers.duplicates.entry import likely_duplicates
 from customers.filters import SENSITIVE_FILTERS, CustomerFilter
 from customers.forms import CustomerForm
 from customers.masking import MASK, can_view_sensitive, masked_fields_for
 from customers.models import DATA_COMPONENTS, Customer, ExportFormat, ExportVia
-from customers.signals import personal_data_accessed
 from mis.pagination import keyset_page, without_empty_params
 from mis.templatetags.mis_format import day, phone_display
 
@@ -37,6 +36,8 @@ def customer_list(request):
     else:
         queryset = customer_filter.qs
     page = keyset_page(request, queryset, page_size=settings.CUSTOMER_PAGE_SIZE)
+    # The paginator loads one row beyond the page to know there is a next one.
+    reads.describe(action="list", shown=page.items)
     context = {
         "filter": customer_filter,
         "page": page,
@@ -165,16 +166,7 @@ def customer_detail(request, public_id):
         return _erased_or_not_found(request, public_id, customer)
     if customer.merged_into_id:  # an old link to a merged record leads to its survivor
         return redirect(customer.merged_into)
-    personal_data_accessed.send(
-        sender=Customer,
-        user=request.user,
-        action="view",
-        via="page",
-        customer_ids=[customer.pk],
-        count=1,
-        request=request,
-        detail="customer page",
-    )
+    reads.describe(action="view", detail="customer page")
     masked = masked_fields_for(request.user)
     context = {
         "customer": customer,

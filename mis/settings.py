@@ -82,6 +82,9 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    # One access-log row for each request that showed personal data, whatever
+    # the face (pages, admin, API, downloads): see governance/middleware.py.
+    "governance.middleware.AccessLogMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -280,6 +283,12 @@ CELERY_BEAT_SCHEDULE = {
     "redundancy-sweep": {
         "task": "customers.tasks.redundancy_sweep_task",
         "schedule": crontab(hour=3, minute=0, day_of_week="sun"),
+    },
+    # Every day at 04:00: walk the access log's hash chain; the task fails,
+    # naming the first broken link, if a row was changed or removed.
+    "access-log-verify": {
+        "task": "governance.tasks.access_log_verify_task",
+        "schedule": crontab(hour=4, minute=0),
     },
     # Mondays at 03:00: a retention dry run for each active policy that has
     # none awaiting approval; nothing is erased until one is approved.
