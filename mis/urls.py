@@ -13,6 +13,14 @@ urlpatterns = [
         accounts.ThrottledPasswordResetView.as_view(),
         name="password_reset",
     ),
+    path("approvals/", views.approvals, name="approvals"),
+    path(
+        "approvals/<str:kind>/<uuid:public_id>/",
+        views.approval_decide,
+        name="approval-decide",
+    ),
+    path("favicon.ico", views.favicon, name="favicon"),
+    path("settings/e-mail/", views.notification_settings, name="notification-settings"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("customers/", include("customers.urls")),
     path("segments/", include("customers.segments.urls")),
@@ -26,6 +34,7 @@ urlpatterns = [
     path("api/v1/", include(("customers.api.urls", "api"))),
     path("api/v1/insight/", include(("insight.api.urls", "insight-api"))),
     path("api/v1/", include(("governance.api.urls", "governance-api"))),
+    path("api/v1/", include(("integrations.api.urls", "integrations-api"))),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     # A page for people: anonymous visitors go to the login page, as for every page.
     path(

@@ -12,6 +12,9 @@ from mis import roles
 from mis.roles import ROLE_PERMISSIONS
 from tests.factories import UserFactory, ensure_role
 
+# The real SMTP server fixture (smtp_inbox) for every test that mails.
+pytest_plugins = ["tests.smtp"]
+
 # Persona fixture names, for tests that go through every role.
 PERSONAS = ("marketing_user", "manager", "steward", "dpo", "integration_user", "outsider")
 

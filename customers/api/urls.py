@@ -2,7 +2,7 @@ from django.urls import re_path
 
 from customers.api import imports, views
 from customers.models import ExportFormat
-from customers.segments import api as segments
+from customers.segments.api import views as segments
 from mis.api.routers import ApiRouter
 
 router = ApiRouter()
