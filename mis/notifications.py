@@ -30,8 +30,6 @@ from mis.approvals import approvals_waiting
 from mis.models import Notification, NotificationKind, NotificationSetting
 from mis.templatetags.mis_format import day
 
-MODEL_BACKEND = "django.contrib.auth.backends.ModelBackend"
-
 logger = logging.getLogger(__name__)
 
 # Finished jobs older than this are not announced (a first sweep after an
@@ -84,10 +82,12 @@ def kinds_for(user) -> list[tuple[str, str]]:
 def _users_with(*permissions: str):
     users = {}
     for code in permissions:
-        # The model backend: the log-in guard (axes) holds no permissions.
-        for user in (
-            get_user_model().objects.with_perm(code, backend=MODEL_BACKEND).exclude(email="")
-        ):
+        # The model backend answers for permissions (axes, also installed,
+        # only guards log-ins), so it is named: with_perm needs one backend.
+        found = get_user_model().objects.with_perm(
+            code, backend="django.contrib.auth.backends.ModelBackend"
+        )
+        for user in found.exclude(email=""):
             users[user.pk] = user
     return list(users.values())
 

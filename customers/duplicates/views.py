@@ -33,6 +33,7 @@ from customers.models import (
     Customer,
     DuplicateCandidate,
     DuplicateSweep,
+    ImportJob,
     MatchDecision,
     Merge,
     MergeStatus,
@@ -68,6 +69,13 @@ def queue(request):
     )
     if decision:
         pairs = pairs.filter(decision=decision)
+    import_job = None
+    if request.GET.get("import"):
+        try:
+            import_job = ImportJob.objects.get(public_id=request.GET["import"])
+        except (ImportJob.DoesNotExist, ValidationError) as exc:
+            raise Http404("No such import.") from exc
+        pairs = pairs.filter(import_job=import_job)
     after = _after(request)
     if after is not None:
         from django.db.models import Q
@@ -82,6 +90,7 @@ def queue(request):
         "pairs": rows,
         "decision": decision,
         "decisions": MatchDecision.choices,
+        "import_job": import_job,
         "next_after": f"{rows[-1].match_probability!r}:{rows[-1].pk}" if more else None,
         "last_sweep": DuplicateSweep.objects.select_related("match_model").first(),
         "running": DuplicateSweep.objects.filter(status=SweepStatus.RUNNING).exists(),

@@ -340,6 +340,11 @@ def import_run(
             ),
         )
         raise
+    if job.kind == ImportKind.CUSTOMERS and not job.options.get("dry_run"):
+        # Before the job ends, so that its likely duplicates are in the review queue by then.
+        from customers.duplicates.incoming import import_duplicates_find
+
+        import_duplicates_find(job=job)
     ImportJob.objects.filter(pk=job.pk, status=ImportStatus.RUNNING).update(
         status=ImportStatus.SUCCEEDED, finished_at=timezone.now()
     )

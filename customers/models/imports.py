@@ -49,6 +49,12 @@ class ImportJob(models.Model):
     suppressed_count = models.PositiveIntegerField(
         default=0, help_text="Rows not imported: their person is on the suppression list."
     )
+    likely_duplicates = models.PositiveIntegerField(
+        null=True,
+        blank=True,
+        help_text="Pairs of an imported record and a likely duplicate, found at the end of the "
+        "import and put in the review queue; empty when not checked (no match model yet).",
+    )
     unmapped_columns = models.JSONField(default=list, blank=True)
 
     created_by = models.ForeignKey(
