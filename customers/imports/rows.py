@@ -20,10 +20,6 @@ from customers.imports.mapping import ATTRIBUTE_PREFIX
 from customers.models import AttributeDefinition
 
 
-def _of_type(*types: registry.Type) -> tuple[registry.CustomerField, ...]:
-    return tuple(spec for spec in registry.FIELDS if spec.type in types)
-
-
 @dataclass
 class Flag:
     field: str
@@ -39,10 +35,6 @@ class CleanRow:
     attributes: dict | None = None
     flags: list[Flag] = field(default_factory=list)
     rejection: list[str] = field(default_factory=list)
-
-
-def _max_length(name: str) -> int:
-    return registry.by_name(name).max_length
 
 
 def parse_date(raw: str, date_format: str | None = None, order: str | None = None) -> date:
@@ -73,6 +65,55 @@ def _choice(enum, raw: str) -> str | None:
     return _choices_of(enum).get(raw.strip().lower())
 
 
+# Distinct values remembered per column and job.
+REMEMBERED_VALUES = 100_000
+
+
+def _remembered(judge):
+    return functools.lru_cache(maxsize=REMEMBERED_VALUES)(judge)
+
+
+def _judge(validator):
+    """A validator as (value, problem or None), so that its verdict can be kept."""
+
+    def judge(value):
+        try:
+            validator(value)
+        except ValidationError as exc:
+            return value, exc.messages[0]
+        return value, None
+
+    return judge
+
+
+def _judge_country(raw: str):
+    code = validation.normalise_country(raw)
+    return _judge(validation.validate_country)(code)
+
+
+def _judge_phone(raw: str, country: str):
+    try:
+        return validation.normalise_phone(raw, country), None
+    except ValidationError as exc:
+        return "", exc.messages[0]
+
+
+def _judge_postcode(raw: str, country: str):
+    postcode = validation.normalise_postcode(raw, country)
+    try:
+        validation.validate_postcode(postcode, country)
+    except ValidationError as exc:
+        return postcode, exc.messages[0]
+    return postcode, None
+
+
+def _judge_date(raw: str, date_format: str | None, order: str | None):
+    try:
+        return parse_date(raw, date_format, order), None
+    except ValueError as exc:
+        return None, str(exc)
+
+
 class RowCleaner:
     """Cleans rows of one import: definitions are looked up once."""
 
@@ -91,21 +132,40 @@ class RowCleaner:
         # Looked up once per import, not once per row.
         self.today = timezone.localdate()
         self.tz = timezone.get_current_timezone()
+        # Each distinct value is judged once per job (a file repeats its towns,
+        # postcodes, dates and, across a re-import, everything): the shared
+        # validation, remembered. Bounded, so memory stays flat on a file of
+        # unique values.
+        self._country = _remembered(_judge_country)
+        self._email = _remembered(_judge(validation.validate_email))
+        self._phone = _remembered(_judge_phone)
+        self._postcode = _remembered(_judge_postcode)
+        self._date = _remembered(_judge_date)
+        # The registry as this job reads it, looked up once.
+        self.field_of_column = {spec.import_column: spec.name for spec in registry.FIELDS}
+        self.max_length = {spec.name: spec.max_length for spec in registry.FIELDS}
+        self.of_type = {
+            kind: tuple(spec for spec in registry.FIELDS if spec.type == kind)
+            for kind in registry.Type
+        }
 
     def clean(self, raw: dict[str, str]) -> CleanRow:
         row = CleanRow()
         text = {}
         for column, value in raw.items():
-            spec = registry.by_column(column)
-            text[spec.name if spec else column] = (value or "").strip()
+            text[self.field_of_column.get(column, column)] = (value or "").strip()
 
-        for spec in _of_type(registry.Type.TEXT):
+        for spec in self.of_type[registry.Type.TEXT]:
             name = spec.name
             if name in text:
                 value = " ".join(text[name].split())
-                if len(value) > _max_length(name):
+                if len(value) > self.max_length[name]:
                     self._flag(
-                        row, name, "too_long", f"longer than {_max_length(name)} characters", value
+                        row,
+                        name,
+                        "too_long",
+                        f"longer than {self.max_length[name]} characters",
+                        value,
                     )
                     value = ""
                 row.values[name] = value
@@ -114,11 +174,11 @@ class RowCleaner:
         if not any(
             row.values.get(n)
             for n in ("external_id", "first_name", "last_name", "organisation_name")
-        ) and not (email and len(email) <= _max_length("email")):
+        ) and not (email and len(email) <= self.max_length["email"]):
             if email:
                 row.rejection.append(
                     "No identity: the row has no external id and no name, and its email is "
-                    f"longer than {_max_length('email')} characters."
+                    f"longer than {self.max_length['email']} characters."
                 )
             else:
                 row.rejection.append(
@@ -126,7 +186,7 @@ class RowCleaner:
                 )
             return row
 
-        for spec in _of_type(registry.Type.CHOICE):
+        for spec in self.of_type[registry.Type.CHOICE]:
             name, enum = spec.name, spec.choices
             if text.get(name):
                 value = _choice(enum, text[name])
@@ -146,58 +206,51 @@ class RowCleaner:
 
         country = "GB"
         if "country" in text:
-            code = validation.normalise_country(text["country"])
-            try:
-                validation.validate_country(code)
+            code, problem = self._country(text["country"])
+            if problem:
+                self._flag(row, "country", "invalid_country", problem, text["country"])
+                row.values["country"] = ""
+            else:
                 row.values["country"] = code
                 country = code or "GB"
-            except ValidationError as exc:
-                self._flag(row, "country", "invalid_country", exc.messages[0], text["country"])
-                row.values["country"] = ""
 
         if "email" in text:
-            if len(email) > _max_length("email"):
+            if len(email) > self.max_length["email"]:
                 self._flag(
                     row,
                     "email",
                     "too_long",
-                    f"longer than {_max_length('email')} characters",
+                    f"longer than {self.max_length['email']} characters",
                     text["email"],
                 )
                 email = ""
             else:
-                self._check(
-                    row,
-                    "email",
-                    "invalid_email",
-                    validation.validate_email,
-                    email,
-                    raw=text["email"],
-                )
+                _, problem = self._email(email)
+                if problem:
+                    self._flag(row, "email", "invalid_email", problem, text["email"])
             row.values["email"] = email
 
         if "phone" in text:
-            try:
-                row.values["phone"] = validation.normalise_phone(text["phone"], country)
-            except ValidationError as exc:
-                self._flag(row, "phone", "invalid_phone", exc.messages[0], text["phone"])
+            row.values["phone"], problem = self._phone(text["phone"], country)
+            if problem:
+                self._flag(row, "phone", "invalid_phone", problem, text["phone"])
                 raw_phone = text["phone"]
-                row.values["phone"] = raw_phone if len(raw_phone) <= _max_length("phone") else ""
+                row.values["phone"] = (
+                    raw_phone if len(raw_phone) <= self.max_length["phone"] else ""
+                )
 
         if "postcode" in text:
-            postcode = validation.normalise_postcode(text["postcode"], country)
-            try:
-                validation.validate_postcode(postcode, country)
-            except ValidationError as exc:
-                self._flag(row, "postcode", "invalid_postcode", exc.messages[0], text["postcode"])
+            postcode, problem = self._postcode(text["postcode"], country)
+            if problem:
+                self._flag(row, "postcode", "invalid_postcode", problem, text["postcode"])
                 postcode = text["postcode"]  # kept as found, not reshaped
-            if len(postcode) > _max_length("postcode"):
+            if len(postcode) > self.max_length["postcode"]:
                 if not any(f.field == "postcode" for f in row.flags):
                     self._flag(
                         row,
                         "postcode",
                         "too_long",
-                        f"longer than {_max_length('postcode')} characters",
+                        f"longer than {self.max_length['postcode']} characters",
                         text["postcode"],
                     )
                 postcode = ""
@@ -206,16 +259,11 @@ class RowCleaner:
         if "date_of_birth" in text:
             row.values["date_of_birth"] = None
             if text["date_of_birth"]:
-                try:
-                    dob = parse_date(
-                        text["date_of_birth"],
-                        self.date_format,
-                        self.date_orders.get("date_of_birth"),
-                    )
-                except ValueError as exc:
-                    self._flag(
-                        row, "date_of_birth", "invalid_date", str(exc), text["date_of_birth"]
-                    )
+                dob, problem = self._date(
+                    text["date_of_birth"], self.date_format, self.date_orders.get("date_of_birth")
+                )
+                if problem:
+                    self._flag(row, "date_of_birth", "invalid_date", problem, text["date_of_birth"])
                 else:
                     # An implausible date is still a date: kept, and flagged.
                     self._check(
@@ -229,7 +277,7 @@ class RowCleaner:
                     )
                     row.values["date_of_birth"] = dob
 
-        for spec in _of_type(registry.Type.INTEGER):
+        for spec in self.of_type[registry.Type.INTEGER]:
             name = spec.name
             if name not in text:
                 continue
@@ -265,7 +313,7 @@ class RowCleaner:
                     )
 
         if "interests" in text:
-            longest = _max_length("interests")
+            longest = self.max_length["interests"]
             tags = [validation.normalise_tag(t) for t in text["interests"].split(";")]
             row.interests = sorted({t for t in tags if t and len(t) <= longest})
             for tag in tags:

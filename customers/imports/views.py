@@ -3,6 +3,7 @@ preview the first rows as the run will judge them, run on a worker with a
 live progress bar, then the summary and the error report. Past jobs are
 listed with their figures."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -14,7 +15,7 @@ from django.utils.cache import patch_cache_control
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from customers.imports import readers
+from customers.imports import dates, readers
 from customers.imports.forms import ImportUploadForm
 from customers.imports.mapping import target_fields
 from customers.imports.service import (
@@ -25,7 +26,7 @@ from customers.imports.service import (
     import_job_start,
     import_preview,
 )
-from customers.models import ImportJob, ImportStatus
+from customers.models import ImportJob, ImportKind, ImportStatus
 from mis.confirm import confirmation
 from mis.csvfiles import csv_stream
 from mis.pagination import keyset_page
@@ -188,7 +189,16 @@ def import_detail(request, public_id):
 
 
 def _job_context(request, job: ImportJob) -> dict:
-    return {"job": job, "may_read_errors": may_read_error_report(request.user, job)}
+    return {
+        "job": job,
+        "may_read_errors": may_read_error_report(request.user, job),
+        # The figures lead to the records once the job is done (a dry run wrote none).
+        "links": job.is_finished
+        and not job.options.get("dry_run")
+        and job.kind == ImportKind.CUSTOMERS
+        and request.user.has_perm("customers.view_customer"),
+        "default_date_order": dates.ORDERS.get(settings.IMPORT_DEFAULT_DATE_ORDER, ""),
+    }
 
 
 @require_GET

@@ -184,11 +184,14 @@ class Customer(models.Model):
             ("archive_customer", "Can archive customers"),
             ("export_customer", "Can export customers"),
         ]
+        # Each index is used by a page, an API filter, a segment rule or an
+        # import's lookup: docs/adr/0006-customer-indexes-each-used.md shows
+        # the plans (benchmarks/customer_indexes.py prints them). Kind and
+        # archived_at have none: their filters walk the created_at index.
         indexes = [
             models.Index(fields=["lifecycle_stage", "-created_at"], name="customer_stage_created"),
             models.Index(fields=["country", "-created_at"], name="customer_country_created"),
             models.Index(fields=["source"], name="customer_source"),
-            models.Index(fields=["kind"], name="customer_kind"),
             models.Index(fields=["email"], name="customer_email"),
             models.Index(fields=["phone"], name="customer_phone"),
             # Pattern ops (PostgreSQL) so that a postcode-prefix LIKE uses it.
@@ -204,7 +207,6 @@ class Customer(models.Model):
             models.Index(fields=["income_band"], name="customer_income_band"),
             models.Index(fields=["date_of_birth"], name="customer_dob"),
             models.Index(fields=["last_verified_at"], name="customer_last_verified"),
-            models.Index(fields=["archived_at"], name="customer_archived"),
             models.Index(fields=["quality_score"], name="customer_quality_score"),
             # Orders and consents name their customer by its id in the source
             # system, sometimes without saying which source.

@@ -243,3 +243,27 @@ def test_utf16_given_by_name_is_read_not_refused_as_binary(tmp_path):
 
     assert job.status == ImportStatus.SUCCEEDED, job.error
     assert Customer.objects.count() == 3
+
+
+def test_the_api_takes_the_order_of_an_ambiguous_date_column(
+    api_client_for, manager, django_capture_on_commit_callbacks
+):
+    content = b"external_id,last_name,date_of_birth\nA1,Lovelace,04/03/1980\n"
+    upload = SimpleUploadedFile("people.csv", content, content_type="text/csv")
+    client = api_client_for(manager)
+    data = {"file": upload, "source": "crm", "date_orders": '{"date_of_birth": "month_first"}'}
+
+    with django_capture_on_commit_callbacks(execute=False):
+        response = client.post(reverse("api:import-list"), data, format="multipart")
+    bad = client.post(
+        reverse("api:import-list"),
+        {"file": SimpleUploadedFile("p.csv", content), "source": "crm", "date_orders": '{"x": 1}'},
+        format="multipart",
+    )
+    import_run(job=ImportJob.objects.get())
+
+    assert response.status_code == 202
+    assert bad.status_code == 400
+    assert "date_orders" in bad.json()
+    assert Customer.objects.get().date_of_birth == dt.date(1980, 4, 3)
+    assert "date_orders_assumed" not in ImportJob.objects.get().options
