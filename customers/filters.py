@@ -23,7 +23,9 @@ from customers.models import (
     QualityIssue,
     ValuesOrientation,
 )
+from mis.filters import UTCDateTimeFilter
 
+MAX_AGE = 150
 IMPORT_CHANGES = [("created", "Created"), ("updated", "Updated"), ("flagged", "Flagged")]
 SENSITIVE_FILTERS = ("income_band", "age_min", "age_max", "interest", "lifestyle", "values")
 
@@ -56,15 +58,20 @@ class CustomerFilter(django_filters.FilterSet):
     )
     occupation = django_filters.CharFilter(lookup_expr="iexact")
     income_band = django_filters.ChoiceFilter(choices=IncomeBand.choices)
-    age_min = django_filters.NumberFilter(method="filter_age_min", label="Age from")
-    age_max = django_filters.NumberFilter(method="filter_age_max", label="Age to")
+    # Whole years a person can be: anything else cannot name a date of birth.
+    age_min = django_filters.NumberFilter(
+        method="filter_age_min", label="Age from", min_value=0, max_value=MAX_AGE, decimal_places=0
+    )
+    age_max = django_filters.NumberFilter(
+        method="filter_age_max", label="Age to", min_value=0, max_value=MAX_AGE, decimal_places=0
+    )
     interest = django_filters.CharFilter(method="filter_interest")
     lifestyle = django_filters.ChoiceFilter(choices=Lifestyle.choices)
     values = django_filters.ChoiceFilter(choices=ValuesOrientation.choices)
-    verified_before = django_filters.DateTimeFilter(field_name="last_verified_at", lookup_expr="lt")
-    verified_after = django_filters.DateTimeFilter(field_name="last_verified_at", lookup_expr="gte")
-    created_after = django_filters.DateTimeFilter(field_name="created_at", lookup_expr="gte")
-    created_before = django_filters.DateTimeFilter(field_name="created_at", lookup_expr="lt")
+    verified_before = UTCDateTimeFilter(field_name="last_verified_at", lookup_expr="lt")
+    verified_after = UTCDateTimeFilter(field_name="last_verified_at", lookup_expr="gte")
+    created_after = UTCDateTimeFilter(field_name="created_at", lookup_expr="gte")
+    created_before = UTCDateTimeFilter(field_name="created_at", lookup_expr="lt")
     archived = django_filters.BooleanFilter(method="filter_archived")
     # The records one import created, updated or flagged (its summary links here).
     imported_by = django_filters.UUIDFilter(method="filter_imported_by", label="Import")
@@ -144,8 +151,8 @@ class CustomerFilter(django_filters.FilterSet):
 class OrderFilter(django_filters.FilterSet):
     customer = django_filters.UUIDFilter(field_name="customer__public_id")
     channel = django_filters.ChoiceFilter(choices=OrderChannel.choices)
-    ordered_after = django_filters.DateTimeFilter(field_name="ordered_at", lookup_expr="gte")
-    ordered_before = django_filters.DateTimeFilter(field_name="ordered_at", lookup_expr="lt")
+    ordered_after = UTCDateTimeFilter(field_name="ordered_at", lookup_expr="gte")
+    ordered_before = UTCDateTimeFilter(field_name="ordered_at", lookup_expr="lt")
 
     class Meta:
         model = Order
