@@ -23,10 +23,14 @@ from customers.models import (
     Lifestyle,
     Order,
     OrderChannel,
+    QualityIssue,
     RfmSegment,
     ValuesOrientation,
 )
+from mis.filters import UTCDateTimeFilter
 
+MAX_AGE = 150
+IMPORT_CHANGES = [("created", "Created"), ("updated", "Updated"), ("flagged", "Flagged")]
 SENSITIVE_FILTERS = ("income_band", "age_min", "age_max", "interest", "lifestyle", "values")
 
 
@@ -53,8 +57,11 @@ def month_range(value: str) -> tuple[datetime, datetime]:
 class CustomerFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(method="filter_search", label="Search")
     kind = django_filters.ChoiceFilter(choices=CustomerKind.choices)
+    # distinct=False: "stage in (...)" on the customer's own column cannot
+    # repeat a row, and the DISTINCT django-filter adds by default sorts
+    # every selected column of the page.
     lifecycle_stage = django_filters.MultipleChoiceFilter(
-        choices=LifecycleStage.choices, label="Lifecycle stage"
+        choices=LifecycleStage.choices, label="Lifecycle stage", distinct=False
     )
     source = django_filters.CharFilter()
     email = django_filters.CharFilter(method="filter_email", label="Email")
@@ -67,24 +74,34 @@ class CustomerFilter(django_filters.FilterSet):
     )
     occupation = django_filters.CharFilter(lookup_expr="iexact")
     income_band = django_filters.ChoiceFilter(choices=IncomeBand.choices)
-    age_min = django_filters.NumberFilter(method="filter_age_min", label="Age from")
-    age_max = django_filters.NumberFilter(method="filter_age_max", label="Age to")
+    # Whole years a person can be: anything else cannot name a date of birth.
+    age_min = django_filters.NumberFilter(
+        method="filter_age_min", label="Age from", min_value=0, max_value=MAX_AGE, decimal_places=0
+    )
+    age_max = django_filters.NumberFilter(
+        method="filter_age_max", label="Age to", min_value=0, max_value=MAX_AGE, decimal_places=0
+    )
     interest = django_filters.CharFilter(method="filter_interest", label="Interest")
     lifestyle = django_filters.ChoiceFilter(choices=Lifestyle.choices)
     values = django_filters.ChoiceFilter(choices=ValuesOrientation.choices)
-    verified_before = django_filters.DateTimeFilter(
+    verified_before = UTCDateTimeFilter(
         field_name="last_verified_at", lookup_expr="lt", label="Verified before"
     )
-    verified_after = django_filters.DateTimeFilter(
+    verified_after = UTCDateTimeFilter(
         field_name="last_verified_at", lookup_expr="gte", label="Verified since"
     )
-    created_after = django_filters.DateTimeFilter(
+    created_after = UTCDateTimeFilter(
         field_name="created_at", lookup_expr="gte", label="Added since"
     )
-    created_before = django_filters.DateTimeFilter(
+    created_before = UTCDateTimeFilter(
         field_name="created_at", lookup_expr="lt", label="Added before"
     )
     archived = django_filters.BooleanFilter(method="filter_archived", label="Archived")
+    # The records one import created, updated or flagged (its summary links here).
+    imported_by = django_filters.UUIDFilter(method="filter_imported_by", label="Import")
+    import_change = django_filters.ChoiceFilter(
+        choices=IMPORT_CHANGES, method="filter_noop", label="What the import did"
+    )
     # Drill-down from the analytics figures.
     rfm_r = django_filters.NumberFilter(field_name="metrics__rfm_r", label="RFM recency score")
     rfm_f = django_filters.NumberFilter(field_name="metrics__rfm_f", label="RFM frequency score")
@@ -174,6 +191,22 @@ class CustomerFilter(django_filters.FilterSet):
             )
         )
 
+    def filter_noop(self, queryset, name, value):
+        return queryset  # read by filter_imported_by
+
+    def filter_imported_by(self, queryset, name, value):
+        """An import names itself in the history rows it writes (created,
+        updated) and in the quality issues it opens (flagged)."""
+        reason = f"import {value}"
+        change = self.form.cleaned_data.get("import_change") or ""
+        if change == "flagged":
+            flagged = QualityIssue.objects.filter(detected_by=reason)
+            return queryset.filter(pk__in=flagged.values("customer_id"))
+        history = Customer.history.filter(history_change_reason=reason)
+        if change in ("created", "updated"):
+            history = history.filter(history_type="+" if change == "created" else "~")
+        return queryset.filter(pk__in=history.values("id"))
+
     def filter_archived(self, queryset, name, value):
         return queryset.filter(archived_at__isnull=not value)
 
@@ -181,8 +214,8 @@ class CustomerFilter(django_filters.FilterSet):
 class OrderFilter(django_filters.FilterSet):
     customer = django_filters.UUIDFilter(field_name="customer__public_id")
     channel = django_filters.ChoiceFilter(choices=OrderChannel.choices)
-    ordered_after = django_filters.DateTimeFilter(field_name="ordered_at", lookup_expr="gte")
-    ordered_before = django_filters.DateTimeFilter(field_name="ordered_at", lookup_expr="lt")
+    ordered_after = UTCDateTimeFilter(field_name="ordered_at", lookup_expr="gte")
+    ordered_before = UTCDateTimeFilter(field_name="ordered_at", lookup_expr="lt")
 
     class Meta:
         model = Order

@@ -13,36 +13,21 @@ from django.db import transaction
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
 
+from customers import fields as registry
 from customers.masking import masked_fields_for
 from customers.models import Customer, Interest, Order, OrderLine
 from customers.quality.services import quality_check_customers
 from customers.validation import normalise_tag
+from integrations.events import EventType
+from integrations.services import webhook_emit
 from mis.history import history_actor, history_note
+from mis.locks import lock_one
 
-# Fields a caller may set through customer_create / customer_update.
+# Fields a caller may set through customer_create / customer_update: the
+# registry's (interests, many-to-many, are set on their own) and attributes.
 CUSTOMER_WRITABLE_FIELDS = (
-    "kind",
-    "first_name",
-    "last_name",
-    "organisation_name",
-    "external_id",
-    "email",
-    "phone",
-    "address_line1",
-    "address_line2",
-    "city",
-    "region",
-    "postcode",
-    "country",
-    "date_of_birth",
-    "occupation",
-    "income_band",
-    "household_size",
-    "lifestyle",
-    "values",
+    *(spec.name for spec in registry.FIELDS if spec.type != registry.Type.TAGS),
     "attributes",
-    "lifecycle_stage",
-    "last_verified_at",
 )
 
 
@@ -60,8 +45,9 @@ def _check_sensitive_write(actor, data: Mapping[str, Any], customer: Customer | 
 
 def _interests_from(names: Iterable[str] | None) -> list[Interest]:
     wanted = sorted({normalise_tag(n) for n in names or () if normalise_tag(n)})
-    if any(len(name) > 64 for name in wanted):
-        raise ValidationError({"interests": "An interest is at most 64 characters."})
+    longest = registry.limit("interests", "max_length")
+    if any(len(name) > longest for name in wanted):
+        raise ValidationError({"interests": f"An interest is at most {longest} characters."})
     existing = {i.name: i for i in Interest.objects.filter(name__in=wanted)}
     missing = [Interest(name=n) for n in wanted if n not in existing]
     if missing:
@@ -120,6 +106,7 @@ def customer_create(*, data: Mapping[str, Any], source: str, actor=None) -> Cust
         history_note(customer, actor=actor, reason=f"interests from {source}")
         customer.interests.set(interests)
     quality_check_customers(ids=[customer.pk])
+    webhook_emit(event_type=EventType.CUSTOMER_CREATED, data={"id": customer.public_id})
     return customer
 
 
@@ -132,7 +119,7 @@ def customer_update(
     if customer.is_archived:
         raise ValidationError("This customer is archived; restore it before editing.")
     _check_sensitive_write(actor, data, customer)
-    customer = Customer.objects.select_for_update().get(pk=customer.pk)
+    customer = lock_one(customer)
     stored = {field: getattr(customer, field) for field in CUSTOMER_WRITABLE_FIELDS}
     changed = _apply(customer, data, source=source)
     customer.full_clean()
@@ -152,6 +139,11 @@ def customer_update(
     if interests_changed:
         customer.interests.set(interests)
     quality_check_customers(ids=[customer.pk])
+    # The names of the fields that changed, never their values.
+    webhook_emit(
+        event_type=EventType.CUSTOMER_UPDATED,
+        data={"id": customer.public_id, "fields": [*changed, *(["interests"] * interests_changed)]},
+    )
     return customer
 
 
@@ -161,7 +153,7 @@ def customer_mark_verified(*, customer: Customer, actor=None) -> Customer:
     it is current as of now."""
     if customer.is_archived:
         raise ValidationError("This customer is archived; restore it before verifying.")
-    customer = Customer.objects.select_for_update().get(pk=customer.pk)
+    customer = lock_one(customer)
     customer.last_verified_at = timezone.now()
     _record_sources(customer, ["last_verified_at"], "verified")
     history_note(customer, actor=actor, reason="marked verified")
@@ -174,18 +166,19 @@ def customer_mark_verified(*, customer: Customer, actor=None) -> Customer:
 def customer_archive(*, customer: Customer, actor=None, reason: str = "") -> Customer:
     """Archive instead of delete: the record leaves lists and exports but keeps
     its history, and can be restored."""
-    customer = Customer.objects.select_for_update().get(pk=customer.pk)
+    customer = lock_one(customer)
     if customer.is_archived:
         return customer
     customer.archived_at = timezone.now()
     history_note(customer, actor=actor, reason=f"archived: {reason}" if reason else "archived")
     customer.save(update_fields=["archived_at", "updated_at"])
+    webhook_emit(event_type=EventType.CUSTOMER_ARCHIVED, data={"id": customer.public_id})
     return customer
 
 
 @transaction.atomic
 def customer_restore(*, customer: Customer, actor=None) -> Customer:
-    customer = Customer.objects.select_for_update().get(pk=customer.pk)
+    customer = lock_one(customer)
     if not customer.is_archived:
         return customer
     customer.archived_at = None

@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from customers import exports, listing, selectors, services
+from customers import exports, listing, reads, selectors, services
 from customers.duplicates.entry import likely_duplicates
 from customers.filters import SENSITIVE_FILTERS, CustomerFilter
 from customers.forms import CustomerForm
@@ -25,7 +25,6 @@ from customers.models import (
     SavedView,
     StaticList,
 )
-from customers.signals import personal_data_accessed
 from customers.timeline import customer_timeline
 from mis.pagination import without_empty_params
 from mis.templatetags.mis_format import day, phone_display
@@ -57,6 +56,8 @@ def customer_list(request):
     page = listing.sorted_page(request, queryset, sort=sort, page_size=settings.CUSTOMER_PAGE_SIZE)
     columns = listing.chosen_columns(request.GET.getlist("cols"))
     parsed = listing.parse_sort(sort)
+    # The paginator loads one row beyond the page to know there is a next one.
+    reads.describe(action="list", shown=page.items)
     context = {
         "filter": customer_filter,
         "page": page,
@@ -66,7 +67,8 @@ def customer_list(request):
         "all_columns": listing.COLUMNS.items(),
         # Counting stops at the cap: an exact count of a million matches costs
         # a scan on every page view and tells a person nothing more.
-        "match_count": queryset[: MATCH_COUNT_CAP + 1].count(),
+        # Without the list's ORDER BY, which would walk the created_at index.
+        "match_count": queryset.order_by()[: MATCH_COUNT_CAP + 1].count(),
         "match_count_cap": MATCH_COUNT_CAP,
         # Filters on sensitive fields are hidden from those who may not use them.
         "hidden_filters": () if can_view_sensitive(request.user) else SENSITIVE_FILTERS,
@@ -292,16 +294,7 @@ def customer_detail(request, public_id):
         return _erased_or_not_found(request, public_id, customer)
     if customer.merged_into_id:  # an old link to a merged record leads to its survivor
         return redirect(customer.merged_into)
-    personal_data_accessed.send(
-        sender=Customer,
-        user=request.user,
-        action="view",
-        via="page",
-        customer_ids=[customer.pk],
-        count=1,
-        request=request,
-        detail="customer page",
-    )
+    reads.describe(action="view", detail="customer page")
     masked = masked_fields_for(request.user)
     history = _history(customer, request.user)
     context = {

@@ -82,7 +82,12 @@ def kinds_for(user) -> list[tuple[str, str]]:
 def _users_with(*permissions: str):
     users = {}
     for code in permissions:
-        for user in get_user_model().objects.with_perm(code).exclude(email=""):
+        # The model backend answers for permissions (axes, also installed,
+        # only guards log-ins), so it is named: with_perm needs one backend.
+        found = get_user_model().objects.with_perm(
+            code, backend="django.contrib.auth.backends.ModelBackend"
+        )
+        for user in found.exclude(email=""):
             users[user.pk] = user
     return list(users.values())
 

@@ -103,3 +103,19 @@ def page_client_for(db) -> Callable[[User | None], Client]:
         return client
 
     return make
+
+
+@pytest.fixture(autouse=True)
+def _no_throttle_counts_from_earlier_tests() -> None:
+    """API and password-reset rates are counted in the cache (Redis in CI),
+    which outlives a test: each test starts with none used."""
+    from django.core.cache import cache
+
+    backend = getattr(cache, "_cache", None)
+    if hasattr(backend, "get_client"):  # Redis
+        redis = backend.get_client(write=True)
+        keys = list(redis.scan_iter(match="*throttle_*"))
+        if keys:
+            redis.delete(*keys)
+    else:
+        cache.clear()

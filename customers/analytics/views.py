@@ -4,7 +4,6 @@ download, all read from the pre-aggregated figures (AnalyticsFigure)."""
 from __future__ import annotations
 
 import colorsys
-import csv
 import io
 from decimal import Decimal
 
@@ -17,8 +16,8 @@ from django.utils.http import content_disposition_header, urlencode
 from django.views.decorators.http import require_GET
 
 from customers.analytics import aggregates
-from customers.exports import escape_cell
 from customers.models import AnalyticsFigure, FigureKind, LifecycleStage, OrderChannel, RfmSegment
+from mis.csvfiles import csv_writer
 
 VIEW = "customers.view_customer"
 PALETTE = ("#2f80ed", "#219653", "#b7791f", "#c0392b", "#8e44ad", "#16a085", "#7a869a")
@@ -208,13 +207,13 @@ def analytics_csv(request, kind: str):
         raise Http404("No such figure.")
     key, detail, value = CSV_COLUMNS[kind]
     buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow([escape_cell(c) for c in (key, detail, value, "as_of") if c])
+    writer = csv_writer(buffer)
+    writer.writerow([c for c in (key, detail, value, "as_of") if c])
     for figure in AnalyticsFigure.objects.filter(kind=kind).order_by("key", "detail"):
         cells = [figure.key, figure.detail, f"{figure.value:f}", figure.as_of.isoformat()]
         if not detail:
             del cells[1]
-        writer.writerow([escape_cell(cell) for cell in cells])
+        writer.writerow(cells)
     response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = content_disposition_header(True, f"{kind}.csv")
     return response

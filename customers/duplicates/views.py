@@ -17,6 +17,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
+from customers import reads
 from customers.duplicates import engine
 from customers.duplicates.merge import (
     MERGE_FIELDS,
@@ -33,12 +34,12 @@ from customers.models import (
     Customer,
     DuplicateCandidate,
     DuplicateSweep,
+    ImportJob,
     MatchDecision,
     Merge,
     MergeStatus,
     SweepStatus,
 )
-from customers.signals import personal_data_accessed
 from mis.confirm import confirmation
 
 PAGE_SIZE = 50
@@ -68,6 +69,13 @@ def queue(request):
     )
     if decision:
         pairs = pairs.filter(decision=decision)
+    import_job = None
+    if request.GET.get("import"):
+        try:
+            import_job = ImportJob.objects.get(public_id=request.GET["import"])
+        except (ImportJob.DoesNotExist, ValidationError) as exc:
+            raise Http404("No such import.") from exc
+        pairs = pairs.filter(import_job=import_job)
     after = _after(request)
     if after is not None:
         from django.db.models import Q
@@ -82,6 +90,7 @@ def queue(request):
         "pairs": rows,
         "decision": decision,
         "decisions": MatchDecision.choices,
+        "import_job": import_job,
         "next_after": f"{rows[-1].match_probability!r}:{rows[-1].pk}" if more else None,
         "last_sweep": DuplicateSweep.objects.select_related("match_model").first(),
         "running": DuplicateSweep.objects.filter(status=SweepStatus.RUNNING).exists(),
@@ -110,16 +119,7 @@ def review(request, pk: int):
         DuplicateCandidate.objects.select_related("customer_a", "customer_b", "match_model"), pk=pk
     )
     a, b = candidate.customer_a, candidate.customer_b
-    personal_data_accessed.send(
-        sender=Customer,
-        user=request.user,
-        action="view",
-        via="page",
-        customer_ids=[a.pk, b.pk],
-        count=2,
-        request=request,
-        detail="duplicate review",
-    )
+    reads.describe(action="view", detail="duplicate review")
     masked = set(masked_fields_for(request.user))
     defaults = merge_defaults(a, b)
     fields = [

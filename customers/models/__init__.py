@@ -23,6 +23,7 @@ from customers.models.duplicates import (
     SweepStatus,
 )
 from customers.models.exports import CustomerExport, ExportFormat, ExportStatus, ExportVia
+from customers.models.facts import CustomerFacts
 from customers.models.imports import ImportJob, ImportKind, ImportRowError, ImportStatus
 from customers.models.lists import SavedView, StaticList, StaticListMember
 from customers.models.metrics import CustomerMetrics, CustomerPurchase, PurchaseKind, RfmSegment
@@ -50,6 +51,7 @@ from customers.models.segments import (
 )
 
 __all__ = [
+    "CustomerFacts",
     "SavedView",
     "StaticList",
     "StaticListMember",

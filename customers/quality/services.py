@@ -30,6 +30,7 @@ from customers.models import (
     RunStatus,
 )
 from customers.quality.rules import RuleSet
+from mis.locks import locked
 
 
 class SweepRunning(Exception):
@@ -230,7 +231,7 @@ def sweep_chunk(*, chunk_id: int) -> bool:
     """Check one chunk and mark it done, in one transaction. Returns False
     when it was done already (a task delivered twice)."""
     with transaction.atomic():
-        chunk = QualityRunChunk.objects.select_for_update().select_related("run").get(pk=chunk_id)
+        chunk = locked(QualityRunChunk.objects.select_related("run")).get(pk=chunk_id)
         if chunk.done_at is not None or chunk.run.status != RunStatus.RUNNING:
             return False
         ids = (

@@ -62,8 +62,11 @@ def retention_matches(policy: RetentionPolicy, *, cutoff: dt.datetime) -> QueryS
         .annotate(last=Max("ordered_at"))
         .values("last")
     )
+    # A merged record is not a person of its own: its survivor stands for
+    # the person, and erasing the survivor erases it too.
     customers = (
         Customer.objects.exclude(source="erased")
+        .filter(merged_into__isnull=True)
         .annotate(
             last_activity=Greatest(
                 "updated_at", Coalesce(last_order[:1], F("created_at")), F("created_at")

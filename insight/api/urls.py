@@ -1,8 +1,7 @@
-from rest_framework.routers import DefaultRouter
-
 from insight.api import views
+from mis.api.routers import ApiRouter
 
-router = DefaultRouter()
+router = ApiRouter()
 router.register("strategies", views.StrategyViewSet, basename="strategy")
 router.register("criteria", views.CriterionViewSet, basename="criterion")
 router.register("evaluations", views.EvaluationViewSet, basename="evaluation")

@@ -11,6 +11,7 @@ from django.db import models
 from django.utils import timezone
 
 from insight.models import Transition
+from mis.locks import lock_one
 
 SYSTEM = "system"  # the actor name of changes made by scheduled tasks
 
@@ -45,7 +46,7 @@ def refuse(field: str, message: str, code: str) -> None:
 def locked(subject: models.Model) -> models.Model:
     """The row again, locked for the rest of the transaction, so two people
     deciding at once cannot both pass the guards."""
-    return type(subject).objects.select_for_update().get(pk=subject.pk)
+    return lock_one(subject)
 
 
 def transition_record(

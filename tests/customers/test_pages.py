@@ -186,7 +186,9 @@ def test_the_list_runs_the_same_few_queries_for_5_or_60_customers(
         response = client.get(LIST)
 
     assert len(shown_names(response)) == 50
-    assert len(few.captured_queries) <= 10
+    # Three of them write the access-log row (the chain's lock, the previous
+    # row's hash, the insert).
+    assert len(few.captured_queries) <= 13
 
 
 # The detail page --------------------------------------------------------------

@@ -42,7 +42,7 @@ def test_a_marketer_imports_a_file_and_downloads_its_error_report(
 
     # Map "Town" to city: the preview is refreshed in place.
     with page.expect_response(lambda r: r.request.method == "POST"):
-        page.get_by_label("City").select_option("Town")
+        page.get_by_role("combobox", name="City").select_option("Town")
     expect(page.get_by_text("Columns not imported")).to_have_count(0)
     screenshot("mapping-changed")
 
