@@ -13,7 +13,10 @@ A backend module provides:
 - ``suppressed(*, emails, phones) -> set[tuple[str, str]]``: the
   ("email", value) and ("phone", value) pairs on the suppression list;
 - ``purposes() -> list[tuple[str, str]]`` and ``channels() -> list[tuple[str, str]]``:
-  (code, label) pairs for forms.
+  (code, label) pairs for forms;
+- ``opt_out(*, customer, purpose, channel, occurred_at, method, source, evidence)``:
+  record that the person withdrew (an unsubscribe or complaint reported by
+  a campaign), with its proof; returns True when it was recorded.
 """
 
 from __future__ import annotations
@@ -71,3 +74,31 @@ def purposes() -> list[tuple[str, str]]:
 def channels() -> list[tuple[str, str]]:
     backend = _backend()
     return backend.channels() if backend else []
+
+
+def opt_out(
+    *,
+    customer,
+    purpose: str,
+    channel: str,
+    occurred_at: dt.datetime,
+    method: str,
+    source: str,
+    evidence: str,
+) -> bool:
+    """The person asked not to be contacted for ``purpose`` on ``channel``
+    (``method``: "unsubscribe" or "complaint"). False when there is no
+    backend to record it in."""
+    backend = _backend()
+    if backend is None or not hasattr(backend, "opt_out"):
+        return False
+    backend.opt_out(
+        customer=customer,
+        purpose=purpose,
+        channel=channel,
+        occurred_at=occurred_at,
+        method=method,
+        source=source,
+        evidence=evidence,
+    )
+    return True

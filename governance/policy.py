@@ -171,3 +171,22 @@ def purposes() -> list[tuple[str, str]]:
 
 def channels() -> list[tuple[str, str]]:
     return list(Channel.choices)
+
+
+def opt_out(*, customer, purpose, channel, occurred_at, method, source, evidence) -> None:
+    """A withdrawal reported by a campaign (an unsubscribe link followed, or a
+    complaint), with what was reported as its proof."""
+    from governance.models import CaptureMethod
+    from governance.services.consent import consent_withdraw
+
+    consent_withdraw(
+        customer=customer,
+        purpose=purpose,
+        channel=channel,
+        occurred_at=occurred_at,
+        capture_method=CaptureMethod.UNSUBSCRIBE_LINK
+        if method == "unsubscribe"
+        else CaptureMethod.EMAIL_REPLY,
+        source=source,
+        evidence=evidence,
+    )

@@ -1,6 +1,7 @@
 from rest_framework.routers import DefaultRouter
 
 from customers.api import imports, views
+from customers.campaigns import api as campaigns
 from customers.segments import api as segments
 
 router = DefaultRouter()
@@ -10,5 +11,6 @@ router.register("attributes", views.AttributeDefinitionViewSet, basename="attrib
 router.register("imports", imports.ImportJobViewSet, basename="import")
 router.register("segments", segments.SegmentViewSet, basename="segment")
 router.register("snapshots", segments.CampaignSnapshotViewSet, basename="snapshot")
+router.register("campaigns", campaigns.CampaignViewSet, basename="campaign")
 
 urlpatterns = router.urls
