@@ -1,6 +1,5 @@
 """Three members reached by email for the newsletter, in one snapshot of one campaign."""
 
-import datetime as dt
 import importlib
 from dataclasses import dataclass
 
@@ -10,8 +9,8 @@ from django.apps import apps
 from customers.campaigns.services import campaign_create
 from customers.models import Campaign, Customer
 from customers.segments.services import segment_create, snapshot_take
-from governance.services import consent_grant
 from tests.factories import CustomerFactory
+from tests.governance.consents import grant_newsletter
 from tests.quality.conftest import install_default_rules
 
 
@@ -32,15 +31,7 @@ def mailing(db, manager) -> Mailing:
         for name in ("Ann", "Bob", "Cat")
     ]
     for person in people:
-        consent_grant(
-            customer=person,
-            purpose="email_marketing",
-            channel="email",
-            capture_method="web_form",
-            source="signup form",
-            wording_version="newsletter-v1",
-            occurred_at=dt.datetime(2026, 1, 5, 9, tzinfo=dt.UTC),
-        )
+        grant_newsletter(person)
     leeds = segment_create(
         name="Leeds", rules={"op": "and", "rules": [{"field": "city", "value": ["Leeds"]}]},
         actor=manager,
