@@ -22,7 +22,6 @@ from uuid import UUID
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 
@@ -182,10 +181,9 @@ class _Members:
             by_id.setdefault(str(public_id), tuple(found))
         by_email: dict[str, tuple] = {}
         if emails:
-            for *found, email in (
-                base.annotate(address=Lower("customer__email"))
-                .filter(address__in=emails)
-                .values_list(*fields, "address")
+            # Emails are stored lower-case: the customer_email index finds them.
+            for *found, email in base.filter(customer__email__in=emails).values_list(
+                *fields, "customer__email"
             ):
                 by_email.setdefault(email, tuple(found))
         return by_id, by_email
