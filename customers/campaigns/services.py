@@ -170,8 +170,10 @@ class _Members:
             except ValueError:
                 if row.get("email"):
                     emails.add(row["email"].lower())
+        # In a fixed order, so that a customer in two snapshots (or two records
+        # sharing an email) is always matched to the same member.
         base = CampaignSnapshotMember.objects.filter(snapshot_id__in=self.snapshot_ids).order_by(
-            "snapshot_id"
+            "snapshot_id", "pk"
         )
         fields = ("pk", "customer_id", "snapshot_id")
         by_id: dict[str, tuple] = {}
