@@ -6,10 +6,12 @@ from __future__ import annotations
 from django.conf import settings
 from django.utils import timezone
 from rest_framework import exceptions
-from rest_framework.authentication import BaseAuthentication, TokenAuthentication
+from rest_framework.authentication import BaseAuthentication
 
 from integrations.scopes import scope_required
 from integrations.services.keys import KEY_PREFIX, KeyRefused, api_key_authenticate
+from mis.api.authentication import ThrottledTokenAuthentication
+from mis.api.throttling import BadTokenThrottle
 
 
 class ApiKeyAuthentication(BaseAuthentication):
@@ -23,9 +25,14 @@ class ApiKeyAuthentication(BaseAuthentication):
         parts = header.split()
         if len(parts) != 2 or parts[0] != self.keyword or not parts[1].startswith(KEY_PREFIX):
             return None
+        # Wrong keys are throttled per address like wrong tokens.
+        throttle = BadTokenThrottle()
+        if throttle.blocked(request):
+            raise exceptions.Throttled(wait=throttle.wait())
         try:
             key = api_key_authenticate(key=parts[1])
         except KeyRefused as exc:
+            throttle.record_failure(request)
             raise exceptions.AuthenticationFailed(str(exc)) from exc
         needed = scope_required(path=request.path, method=request.method)
         if needed is None or needed not in key.scopes:
@@ -40,9 +47,10 @@ class ApiKeyAuthentication(BaseAuthentication):
         return f'{self.keyword} realm="api"'
 
 
-class LegacyTokenAuthentication(TokenAuthentication):
+class LegacyTokenAuthentication(ThrottledTokenAuthentication):
     """The unscoped DRF tokens of the first release, accepted until
-    API_LEGACY_TOKENS_UNTIL; convert them with ``manage.py api_keys_from_tokens``."""
+    API_LEGACY_TOKENS_UNTIL; convert them with ``manage.py api_keys_from_tokens``.
+    Wrong tokens are throttled per address."""
 
     def authenticate_credentials(self, key):
         if timezone.localdate() > settings.API_LEGACY_TOKENS_UNTIL:

@@ -4,11 +4,24 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from governance import views_preferences
-from mis import views
+from mis import accounts, views
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("health/", views.health, name="health"),
+    path(
+        "accounts/password_reset/",
+        accounts.ThrottledPasswordResetView.as_view(),
+        name="password_reset",
+    ),
+    path("approvals/", views.approvals, name="approvals"),
+    path(
+        "approvals/<str:kind>/<uuid:public_id>/",
+        views.approval_decide,
+        name="approval-decide",
+    ),
+    path("favicon.ico", views.favicon, name="favicon"),
+    path("settings/e-mail/", views.notification_settings, name="notification-settings"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("customers/", include("customers.urls")),
     path("segments/", include("customers.segments.urls")),

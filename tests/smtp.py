@@ -1,36 +1,39 @@
-"""A real SMTP server for tests (aiosmtpd), on a free port of 127.0.0.1,
-keeping every message it receives."""
+"""A real SMTP server for tests: aiosmtpd on a free local port, keeping every
+message it receives, parsed."""
 
 from __future__ import annotations
 
-import contextlib
 import email
 import email.policy
+import logging
 import socket
-import time
-from collections.abc import Iterator
-from dataclasses import dataclass, field
+from email.message import EmailMessage
 
+import pytest
 from aiosmtpd.controller import Controller
 
 
-@dataclass
-class Mailbox:
-    port: int
-    messages: list[email.message.EmailMessage] = field(default_factory=list)
+class Inbox:
+    def __init__(self) -> None:
+        self.messages: list[EmailMessage] = []
 
-    async def handle_DATA(self, server, session, envelope):  # noqa: N802 (aiosmtpd's name)
-        self.messages.append(
-            email.message_from_bytes(envelope.original_content, policy=email.policy.default)
-        )
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's hook name
+        message = email.message_from_bytes(envelope.content, policy=email.policy.default)
+        message["X-Envelope-To"] = ", ".join(envelope.rcpt_tos)
+        self.messages.append(message)
         return "250 Message accepted for delivery"
 
-    def wait_for(self, count: int = 1, *, timeout: float = 20.0) -> list:
-        deadline = time.monotonic() + timeout
-        while len(self.messages) < count and time.monotonic() < deadline:
-            time.sleep(0.05)
-        assert len(self.messages) >= count, f"{len(self.messages)} mails arrived, not {count}"
-        return self.messages
+    def to(self, address: str) -> list[EmailMessage]:
+        return [m for m in self.messages if address in m["X-Envelope-To"]]
+
+    @staticmethod
+    def subject(message: EmailMessage) -> str:
+        """The decoded subject (an encoded one is unfolded with a leading space)."""
+        return " ".join(str(message["Subject"]).split())
+
+    @staticmethod
+    def text(message: EmailMessage) -> str:
+        return message.get_body(preferencelist=("plain",)).get_content()
 
 
 def _free_port() -> int:
@@ -39,21 +42,17 @@ def _free_port() -> int:
         return probe.getsockname()[1]
 
 
-@contextlib.contextmanager
-def smtp_server() -> Iterator[Mailbox]:
-    mailbox = Mailbox(port=_free_port())
-    controller = Controller(mailbox, hostname="127.0.0.1", port=mailbox.port)
+@pytest.fixture
+def smtp_inbox(settings):
+    """Django's SMTP backend pointed at a server started for this test."""
+    logging.getLogger("mail.log").setLevel(logging.WARNING)  # aiosmtpd's chatter
+    inbox = Inbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=_free_port())
     controller.start()
-    try:
-        yield mailbox
-    finally:
-        controller.stop()
-
-
-def use_smtp(settings, mailbox: Mailbox) -> None:
-    """Send Django's mail to ``mailbox`` through the SMTP backend."""
     settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
     settings.EMAIL_HOST = "127.0.0.1"
-    settings.EMAIL_PORT = mailbox.port
+    settings.EMAIL_PORT = controller.port
     settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
     settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
+    yield inbox
+    controller.stop()

@@ -274,6 +274,7 @@ def insight_demo_seed(*, author, approver) -> InsightStrategy | None:
             )
         ]
     )
+    services.plan_agree(strategy=strategy, actor=approver, comment="Survey budget capped")
     services.strategy_start_implementation(strategy=strategy, actor=author, reason="Plan agreed")
     for finding, metric, action in (
         (

@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('customers', '0022_updated_and_issue_indexes'),
+        ('customers', '0023_import_heartbeat_and_unknown_channel'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
