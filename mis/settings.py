@@ -500,6 +500,11 @@ DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="mis@localhost")
 # The address pages and mails give for MIS (links in mails need it).
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 
+# The preference centre: how long a link in a mail works, and how long a
+# double opt-in confirmation may wait.
+PREFERENCE_LINK_MAX_AGE_DAYS = env.int("PREFERENCE_LINK_MAX_AGE_DAYS", default=30)
+PREFERENCE_CONFIRM_MAX_AGE_HOURS = env.int("PREFERENCE_CONFIRM_MAX_AGE_HOURS", default=48)
+
 # Webhooks (integrations/). Endpoints must use one of these schemes; hosts
 # that resolve to loopback, private or link-local addresses are refused
 # unless listed in WEBHOOK_ALLOWED_HOSTS (server-side request forgery).

@@ -195,3 +195,26 @@ def test_admin_makes_a_subscription_through_the_service_and_refuses_internal_end
     made = WebhookSubscription.objects.get()
     assert made.secret.startswith("whsec_")
     assert made.event_types == ["customer.erased"]
+
+
+def test_a_disabled_subscription_is_turned_on_again_through_the_api(
+    local_endpoints, integration_user, token_client, receiver
+):
+    subscription = webhook_subscription_create(
+        url=receiver.url, event_types=["customer.created"], owner=integration_user
+    )
+    WebhookSubscription.objects.filter(pk=subscription.pk).update(
+        is_active=False, consecutive_failures=5, disabled_reason="5 deliveries in a row failed"
+    )
+    url = f"/api/v1/webhooks/subscriptions/{subscription.public_id}/"
+
+    moved = token_client.patch(url, {"url": "https://192.168.1.10/hooks"}, format="json")
+    assert moved.status_code == 400
+    assert "internal address" in moved.json()["url"][0]
+
+    answer = token_client.patch(url, {"is_active": True}, format="json")
+
+    assert answer.status_code == 200, answer.content
+    assert (answer.json()["is_active"], answer.json()["consecutive_failures"]) == (True, 0)
+    assert answer.json()["disabled_reason"] == ""
+    assert answer.json()["url"] == receiver.url
