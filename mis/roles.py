@@ -42,7 +42,10 @@ _CUSTOMER_READS = [
     *_perms("customers", VIEW, "duplicatecandidate", "merge", "redundancyproposal"),
     *_perms("customers", VIEW, "segment", "segmentversion", "campaignsnapshot"),
     *_perms("customers", VIEW, "campaign", "campaignresponse", "responseimport"),
+    *_perms("customers", VIEW, "staticlist", "staticlistmember"),
 ]
+# Static lists: made and filled from the customer list's bulk actions.
+_STATIC_LISTS = _perms("customers", ("add",), "staticlist", "staticlistmember")
 
 # The strategy side: every model of insight, in the order a strategy meets them.
 _INSIGHT_RECORDS = (
@@ -106,6 +109,7 @@ _TABLE: dict[str, list[str]] = {
     # sensitive fields stay masked; may not export or archive.
     MARKETING_STAFF: [
         *_CUSTOMER_READS,
+        *_STATIC_LISTS,
         *_perms("customers", ("add", "change"), "customer", "segment"),
         "customers.add_importjob",
         "customers.add_campaignsnapshot",
@@ -122,6 +126,7 @@ _TABLE: dict[str, list[str]] = {
     # and the approvals (business cases, strategies, evaluations, retention).
     MARKETING_MANAGER: [
         *_CUSTOMER_READS,
+        *_STATIC_LISTS,
         *_perms("customers", ("add", "change"), "customer", "segment"),
         "customers.delete_segment",
         "customers.add_importjob",
@@ -168,6 +173,7 @@ _TABLE: dict[str, list[str]] = {
     # merges, redundant-record decisions; reads the strategy side.
     DATA_STEWARD: [
         *_CUSTOMER_READS,
+        *_STATIC_LISTS,
         *_perms("customers", ("add", "change"), "customer", "order", "orderline", "interest"),
         *_perms("customers", CRUD, "attributedefinition", "qualityrule"),
         "customers.add_importjob",

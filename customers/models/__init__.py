@@ -34,6 +34,7 @@ from customers.models.duplicates import (
 from customers.models.exports import CustomerExport, ExportFormat, ExportStatus, ExportVia
 from customers.models.facts import CustomerFacts
 from customers.models.imports import ImportJob, ImportKind, ImportRowError, ImportStatus
+from customers.models.lists import SavedView, StaticList, StaticListMember
 from customers.models.metrics import CustomerMetrics, CustomerPurchase, PurchaseKind, RfmSegment
 from customers.models.orders import Order, OrderChannel, OrderLine
 from customers.models.quality import (
@@ -67,6 +68,9 @@ __all__ = [
     "ResponseImportStatus",
     "ResponseKind",
     "ResponseSource",
+    "SavedView",
+    "StaticList",
+    "StaticListMember",
     "DATA_COMPONENTS",
     "SENSITIVE_FIELDS",
     "AnalyticsFigure",
