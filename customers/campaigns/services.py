@@ -59,6 +59,12 @@ ALIASES = {
 CLOCK_SKEW = dt.timedelta(minutes=5)
 
 
+def _decimals(value: Decimal) -> int:
+    """How many decimal places ``value`` is written with."""
+    exponent = value.as_tuple().exponent
+    return -exponent if isinstance(exponent, int) and exponent < 0 else 0
+
+
 def _check_actor(actor, permission: str, doing: str) -> None:
     if actor is not None and not actor.has_perm(permission):
         raise PermissionDenied(f"You may not {doing}.")
@@ -237,7 +243,7 @@ def _clean_rows(
             else:
                 if kind != ResponseKind.CONVERTED:
                     problem("value", "Only a conversion has a value.")
-                elif value < 0 or value.as_tuple().exponent < -2 or abs(value) >= 10**10:
+                elif value < 0 or _decimals(value) > 2 or abs(value) >= 10**10:
                     problem("value", "An amount is positive, with at most 2 decimals.")
         currency = (row.get("currency") or "").upper()
         if value is not None and not currency:
@@ -251,11 +257,14 @@ def _clean_rows(
                 problem("bounce_type", "A bounce is hard or soft.")
         elif bounce:
             problem("bounce_type", "Only a bounce has a bounce type.")
-        if len(problems) == before:
+        if len(problems) == before and member is not None and when is not None:
+            member_id, customer_id, snapshot_id = member
             clean.append(
                 _Clean(
                     number,
-                    *member,
+                    member_id,
+                    customer_id,
+                    snapshot_id,
                     kind,
                     when,
                     value,

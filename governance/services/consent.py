@@ -90,7 +90,7 @@ def consent_check(
             add("expires_at", "Only a grant can expire.")
         elif expires_at <= occurred_at:
             add("expires_at", "Expiry must be after the event.")
-    if errors:
+    if errors or found is None:
         raise ValidationError(errors)
     return found
 
