@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
+from governance.models import Channel
 from governance.services.preferences import (
     LinkInvalid,
     preference_change,
@@ -93,12 +94,16 @@ def preferences_confirm(request, token: str):
             return render(
                 request,
                 "governance/preferences_confirm.html",
-                {"purpose": purpose, "channel": channel, "done": True},
+                {"purpose": purpose, "channel": Channel(channel).label.lower(), "done": True},
             )
     except LinkInvalid as exc:
         return _invalid(request, exc)
     return render(
         request,
         "governance/preferences_confirm.html",
-        {"purpose": purpose, "channel": channel, "email": _masked(customer.email)},
+        {
+            "purpose": purpose,
+            "channel": Channel(channel).label.lower(),
+            "email": _masked(customer.email),
+        },
     )

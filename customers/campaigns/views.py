@@ -8,6 +8,7 @@ from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods
 
+from customers import policy
 from customers.campaigns.responses_import import response_import_create
 from customers.campaigns.selectors import campaign_funnel
 from customers.models import Campaign
@@ -68,11 +69,21 @@ def campaign_detail(request, public_id):
                 )
         return redirect(campaign.get_absolute_url())
     funnel = campaign_funnel(campaign)
+    purposes, channels = dict(policy.purposes()), dict(policy.channels())
+    sent_to = [
+        (
+            snapshot,
+            purposes.get(snapshot.purpose, snapshot.purpose),
+            channels.get(snapshot.channel, snapshot.channel),
+        )
+        for snapshot in campaign.snapshots.select_related("segment")
+    ]
     return render(
         request,
         "segments/campaign.html",
         {
             "campaign": campaign,
+            "sent_to": sent_to,
             "funnel": funnel,
             "chart": _chart(funnel),
             "responded_rate": funnel.rate(funnel.responded),

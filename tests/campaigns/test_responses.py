@@ -146,6 +146,7 @@ def test_the_campaign_page_shows_the_funnel_table(mailing, tmp_path, page_client
     table = page.text.split('id="funnel"')[1].split("</table>")[0]
     assert '<td>Converted</td><td class="num">1</td><td class="num">33.3%</td>' in table
     assert "120.00 GBP" in table
+    assert "(Email marketing, by email)" in page.text
     listed = page_client_for(manager).get(reverse("segments:campaigns")).text
     assert "Spring newsletter" in listed
 

@@ -218,3 +218,23 @@ def test_a_disabled_subscription_is_turned_on_again_through_the_api(
     assert (answer.json()["is_active"], answer.json()["consecutive_failures"]) == (True, 0)
     assert answer.json()["disabled_reason"] == ""
     assert answer.json()["url"] == receiver.url
+
+
+def test_an_objection_tells_subscribers_of_every_withdrawal(local_endpoints, manager, receiver):
+    import importlib
+
+    from django.apps import apps
+
+    from governance.services import objection_register
+    from integrations.models import WebhookEvent
+
+    importlib.import_module("governance.migrations.0002_purposes").seed(apps, None)
+    webhook_subscription_create(url=receiver.url, event_types=["consent.changed"], owner=manager)
+    ann = customers.customer_create(data={"first_name": "Ann"}, source="test")
+
+    events = objection_register(customer=ann)
+
+    sent = WebhookEvent.objects.filter(type=EventType.CONSENT_CHANGED)
+    assert sent.count() == len(events) > 1
+    assert {e.payload["data"]["status"] for e in sent} == {"withdrawn"}
+    assert {e.payload["data"]["customer"] for e in sent} == {str(ann.public_id)}
