@@ -97,14 +97,13 @@ class CustomerFilter(django_filters.FilterSet):
         field_name="created_at", lookup_expr="lt", label="Added before"
     )
     archived = django_filters.BooleanFilter(method="filter_archived", label="Archived")
-    # The records one import created, updated or flagged (its summary links here).
-    imported_by = django_filters.UUIDFilter(method="filter_imported_by", label="Import")
-    import_change = django_filters.ChoiceFilter(
-        choices=IMPORT_CHANGES, method="filter_noop", label="What the import did"
-    )
     # Drill-down from the analytics figures.
-    rfm_r = django_filters.NumberFilter(field_name="metrics__rfm_r", label="RFM recency score")
-    rfm_f = django_filters.NumberFilter(field_name="metrics__rfm_f", label="RFM frequency score")
+    rfm_r = django_filters.NumberFilter(
+        field_name="metrics__rfm_r", label="RFM recency score", min_value=1, max_value=5
+    )
+    rfm_f = django_filters.NumberFilter(
+        field_name="metrics__rfm_f", label="RFM frequency score", min_value=1, max_value=5
+    )
     rfm_segment = django_filters.ChoiceFilter(
         field_name="metrics__rfm_segment", choices=RfmSegment.choices, label="RFM segment"
     )
@@ -118,6 +117,11 @@ class CustomerFilter(django_filters.FilterSet):
     )
     static_list = django_filters.UUIDFilter(
         field_name="static_lists__public_id", label="On static list"
+    )
+    # The records one import created, updated or flagged (its summary links here).
+    imported_by = django_filters.UUIDFilter(method="filter_imported_by", label="Import")
+    import_change = django_filters.ChoiceFilter(
+        choices=IMPORT_CHANGES, method="filter_noop", label="What the import did"
     )
 
     class Meta:
@@ -177,20 +181,6 @@ class CustomerFilter(django_filters.FilterSet):
     def filter_interest(self, queryset, name, value):
         return queryset.filter(interests__name=value.strip().lower())
 
-    def filter_first_order_month(self, queryset, name, value):
-        start, end = month_range(value)
-        return queryset.filter(metrics__first_order_at__gte=start, metrics__first_order_at__lt=end)
-
-    def filter_ordered_month(self, queryset, name, value):
-        start, end = month_range(value)
-        return queryset.filter(
-            Exists(
-                Order.objects.filter(
-                    customer=OuterRef("pk"), ordered_at__gte=start, ordered_at__lt=end
-                )
-            )
-        )
-
     def filter_noop(self, queryset, name, value):
         return queryset  # read by filter_imported_by
 
@@ -206,6 +196,20 @@ class CustomerFilter(django_filters.FilterSet):
         if change in ("created", "updated"):
             history = history.filter(history_type="+" if change == "created" else "~")
         return queryset.filter(pk__in=history.values("id"))
+
+    def filter_first_order_month(self, queryset, name, value):
+        start, end = month_range(value)
+        return queryset.filter(metrics__first_order_at__gte=start, metrics__first_order_at__lt=end)
+
+    def filter_ordered_month(self, queryset, name, value):
+        start, end = month_range(value)
+        return queryset.filter(
+            Exists(
+                Order.objects.filter(
+                    customer=OuterRef("pk"), ordered_at__gte=start, ordered_at__lt=end
+                )
+            )
+        )
 
     def filter_archived(self, queryset, name, value):
         return queryset.filter(archived_at__isnull=not value)

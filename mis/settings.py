@@ -485,6 +485,11 @@ QUALITY_SWEEP_STALE_MINUTES = env.int("QUALITY_SWEEP_STALE_MINUTES", default=30)
 REDUNDANT_INACTIVE_MONTHS = env.int("REDUNDANT_INACTIVE_MONTHS", default=36)
 
 
+# The preference centre: how long a link in a mail works, and how long a
+# double opt-in confirmation may wait.
+PREFERENCE_LINK_MAX_AGE_DAYS = env.int("PREFERENCE_LINK_MAX_AGE_DAYS", default=30)
+PREFERENCE_CONFIRM_MAX_AGE_HOURS = env.int("PREFERENCE_CONFIRM_MAX_AGE_HOURS", default=48)
+
 # Webhooks (integrations/). Endpoints must use one of these schemes; hosts
 # that resolve to loopback, private or link-local addresses are refused
 # unless listed in WEBHOOK_ALLOWED_HOSTS (server-side request forgery).

@@ -1,5 +1,14 @@
 from customers.models.analytics import AnalyticsFigure, FigureKind
 from customers.models.attributes import AttributeDefinition, AttributeType
+from customers.models.campaigns import (
+    BounceType,
+    Campaign,
+    CampaignResponse,
+    ResponseImport,
+    ResponseImportStatus,
+    ResponseKind,
+    ResponseSource,
+)
 from customers.models.customer import (
     DATA_COMPONENTS,
     SENSITIVE_FIELDS,
@@ -52,6 +61,13 @@ from customers.models.segments import (
 
 __all__ = [
     "CustomerFacts",
+    "BounceType",
+    "Campaign",
+    "CampaignResponse",
+    "ResponseImport",
+    "ResponseImportStatus",
+    "ResponseKind",
+    "ResponseSource",
     "SavedView",
     "StaticList",
     "StaticListMember",

@@ -13,6 +13,8 @@ keeps their consent events as proof, without the personal data."""
 
 from __future__ import annotations
 
+from functools import partial
+
 from django.db import transaction
 
 from customers.erasure import (
@@ -44,7 +46,7 @@ def _delete_request_packages(customer_ids: list[int]) -> int:
     )
     for request in requests:
         stored = request.package
-        transaction.on_commit(lambda stored=stored: stored.storage.delete(stored.name))
+        transaction.on_commit(partial(stored.storage.delete, stored.name))
     DataSubjectRequest.objects.filter(pk__in=[r.pk for r in requests]).update(package="")
     return len(requests)
 
@@ -90,7 +92,7 @@ def customer_erase(
         customer=None, tombstone=tombstone, evidence=""
     )
     order_ids, line_ids = customer_records_erase(
-        customers=family, delete=action == ErasureAction.DELETE, reference=tombstone.reference
+        customers=family, delete=action == ErasureAction.DELETE, reference=str(tombstone.reference)
     )
     if action == ErasureAction.DELETE:
         counts["orders"] = len(order_ids)

@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('customers', '0027_segment_visibility_by_sensitivity'),
+        ('customers', '0028_campaigns_and_responses'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
