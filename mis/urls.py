@@ -3,7 +3,7 @@ from django.contrib.auth.decorators import login_required
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from governance import views_preferences
+from governance.views import preferences as preference_views
 from mis import accounts, views
 
 urlpatterns = [
@@ -32,10 +32,10 @@ urlpatterns = [
     path("quality/", include("customers.quality.urls")),
     path("governance/", include("governance.urls")),
     # Public, no log-in: reached by a signed link (governance/services/preferences.py).
-    path("preferences/<str:token>/", views_preferences.preferences, name="preferences"),
+    path("preferences/<str:token>/", preference_views.preferences, name="preferences"),
     path(
         "preferences/confirm/<str:token>/",
-        views_preferences.preferences_confirm,
+        preference_views.preferences_confirm,
         name="preferences-confirm",
     ),
     path("admin/", admin.site.urls),
