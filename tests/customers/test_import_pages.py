@@ -6,7 +6,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from customers.imports.service import import_job_start, import_run
+from customers.imports.services import import_job_start, import_run
 from customers.models import Customer, ImportJob, ImportStatus
 from tests.customers.importfiles import isolated_media  # noqa: F401 (autouse fixture)
 
