@@ -230,12 +230,16 @@ def quality_check(*, today: dt.date) -> int:
 
 
 def review_sweep(*, today: dt.date | None = None) -> dict[str, int]:
-    """The daily review check: scheduled reviews, breached criteria, quality."""
+    """The daily review check: scheduled reviews, breached criteria, quality,
+    and codes of practice due a review."""
+    from insight.services.system import codes_of_practice_review_due
+
     today = today or timezone.localdate()
     return {
         "scheduled": reviews_open_due(today=today),
         "criteria_breached": criteria_breaches_check(today=today),
         "quality_below_threshold": quality_check(today=today),
+        "codes_of_practice": codes_of_practice_review_due(today=today),
     }
 
 
