@@ -240,3 +240,30 @@ def test_the_integration_role_does_not_see_the_system_page(page_client_for, inte
     response = page_client_for(integration_user).get(reverse("insight:system"))
 
     assert response.status_code == 403
+
+
+def test_the_command_measures_metric_checks_and_records_a_junit_report(tmp_path):
+    from io import StringIO
+
+    from django.core.management import CommandError, call_command
+
+    report = tmp_path / "report.xml"
+    report.write_bytes(JUNIT)
+    need = requirement_with(
+        {
+            "kind": "test",
+            "description": "sorts",
+            "test_reference": "tests/insight/test_guards.py::TestAdmin::test_options_sort",
+        },
+        {"kind": "metric", "description": "m", "metric": "customers", "target": Decimal("0")},
+    )
+    out = StringIO()
+
+    call_command("acceptance_checks", junit=str(report), stdout=out)
+
+    assert "metric checks measured: 1" in out.getvalue()
+    assert "test checks recorded: 1 passed, 0 failed (of 3 tests in the report)" in out.getvalue()
+    assert set(need.checks.values_list("result", flat=True)) == {"passed"}
+    (tmp_path / "bad.xml").write_text("not xml")
+    with pytest.raises(CommandError, match="not JUnit XML"):
+        call_command("acceptance_checks", junit=str(tmp_path / "bad.xml"), stdout=out)
