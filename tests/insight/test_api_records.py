@@ -148,6 +148,29 @@ class TestBusinessCases:
         assert response.status_code == 201, response.json()
         assert list(case.stakeholders.all()) == [person]
 
+    def test_a_stakeholder_is_consulted_on_an_approved_strategy_but_the_record_stays(
+        self, api_client_for, manager
+    ):
+        agreed = in_force(strategy(), status=StrategyStatus.APPROVED)
+        client = api_client_for(manager)
+
+        added = client.post(
+            f"{BASE}/consultations/",
+            {
+                "stakeholder": StakeholderFactory().pk,
+                "strategy": str(agreed.public_id),
+                "held_on": "2026-05-04",
+                "topic": "Review",
+                "feedback_summary": "Still fits",
+            },
+            format="json",
+        )
+        changed = client.patch(
+            f"{BASE}/consultations/{added.json()['id']}/", {"topic": "Other"}, format="json"
+        )
+
+        assert (added.status_code, changed.status_code) == (201, 400)
+
 
 class TestPlan:
     def test_an_agreed_plan_changes_by_a_revision_a_manager_approves(
