@@ -15,15 +15,20 @@ from insight.api.serializers import CommentInputSerializer, ReasonInputSerialize
 from insight.api.views import ReadPermission
 from insight.forms import RECORDS
 from insight.models import (
+    AcceptanceCheck,
     BusinessCase,
     BusinessCaseObjective,
     BusinessCaseOption,
     BusinessCaseRisk,
+    CodeOfPractice,
     CollectionOption,
     CollectionTask,
     Consultation,
+    DevelopmentTask,
     Feedback,
     FeedbackSource,
+    FunctionalRequirement,
+    Improvement,
     InformationRequirement,
     InformationSource,
     Problem,
@@ -282,4 +287,71 @@ FeedbackViewSet = resource(
     doc="Feedback: a user's rating of the system (source ``user``), or what a stakeholder "
     "or customer said (``stakeholder``, ``customer``), passed on by staff or an integration.",
     base=_FeedbackBase,
+)
+
+
+# The information system's own development.
+FunctionalRequirementViewSet = resource(
+    FunctionalRequirement,
+    ["reference", "statement", "moscow", "owner"],
+    filters=("moscow",),
+    select_related=("owner",),
+    doc="Functional requirements of MIS itself, each shown met by its acceptance checks.",
+)
+AcceptanceCheckViewSet = resource(
+    AcceptanceCheck,
+    [
+        "requirement",
+        "kind",
+        "description",
+        "metric",
+        "params",
+        "comparator",
+        "target",
+        "test_reference",
+        "evidence",
+    ],
+    read_only=("result", "result_display", "checked_at", "checked_by"),
+    filters=("requirement", "kind", "result"),
+    select_related=("requirement", "checked_by"),
+    doc="Acceptance checks: a metric against a target, a test of the suite, or a manual "
+    "sign-off with evidence. Results are written by measuring, a recorded test run or a "
+    "sign-off (admin, ``manage.py acceptance_checks``), never directly.",
+)
+DevelopmentTaskViewSet = resource(
+    DevelopmentTask,
+    [
+        "title",
+        "description",
+        "owner",
+        "starts_on",
+        "due_on",
+        "budget_planned",
+        "budget_actual",
+        "status",
+        "requirement",
+        "improvement",
+    ],
+    filters=("status", "requirement"),
+    select_related=("owner", "requirement", "improvement"),
+    doc="The plan for developing MIS itself, separate from any strategy.",
+)
+ImprovementViewSet = resource(
+    Improvement,
+    ["title", "description", "moscow", "owner"],
+    read_only=("source", "status", "status_note", "problem", "raised_by", "created_at"),
+    create=lambda actor, data: services.system.improvement_raise(actor=actor, **data),
+    filters=("status", "source"),
+    select_related=("owner", "problem", "raised_by"),
+    doc="The improvement backlog of MIS. Items raised from a problem, feedback or an "
+    "evaluation come from admin; status moves through admin actions.",
+    http_method_names=["get", "post", "head", "options"],
+)
+CodeOfPracticeViewSet = resource(
+    CodeOfPractice,
+    ["title", "source", "duties", "owner", "review_interval_months", "next_review_on", "evidence"],
+    read_only=("last_reviewed_on",),
+    select_related=("owner",),
+    doc="Codes of practice and legal duties, with their review dates: a review that falls "
+    "due opens an unscheduled review of the strategies they bear on.",
 )

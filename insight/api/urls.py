@@ -21,6 +21,11 @@ for prefix, viewset, basename in (
     ("revisions", resources.RevisionViewSet, "revision"),
     ("problems", resources.ProblemViewSet, "problem"),
     ("feedback", resources.FeedbackViewSet, "feedback"),
+    ("functional-requirements", resources.FunctionalRequirementViewSet, "functional-requirement"),
+    ("acceptance-checks", resources.AcceptanceCheckViewSet, "acceptance-check"),
+    ("development-tasks", resources.DevelopmentTaskViewSet, "development-task"),
+    ("improvements", resources.ImprovementViewSet, "improvement"),
+    ("codes-of-practice", resources.CodeOfPracticeViewSet, "code-of-practice"),
 ):
     router.register(prefix, viewset, basename=basename)
 

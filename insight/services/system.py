@@ -114,6 +114,8 @@ def improvement_raise(
     problem: Problem | None = None,
     feedback: Feedback | None = None,
     evaluation: Evaluation | None = None,
+    moscow: str = "should",
+    owner=None,
 ) -> Improvement:
     """Put an improvement to MIS on the backlog, tied to what it came from.
     Raising one from the same problem twice gives back the first."""
@@ -139,6 +141,8 @@ def improvement_raise(
         problem=problem,
         feedback=feedback,
         evaluation=evaluation,
+        moscow=moscow,
+        owner=owner,
         raised_by=actor,
     )
     item.full_clean()

@@ -290,3 +290,61 @@ def test_the_schema_lists_the_new_resources(api_client_for, manager):
     paths = schema.json()["paths"]
     for name in ("business-cases", "requirements", "revisions", "problems", "feedback"):
         assert f"{BASE}/{name}/" in paths, name
+
+
+class TestSystemDevelopment:
+    def test_a_manager_writes_a_requirement_and_its_check_but_not_its_result(
+        self, api_client_for, manager
+    ):
+        client = api_client_for(manager)
+
+        need = client.post(
+            f"{BASE}/functional-requirements/",
+            {"reference": "FR-7", "statement": "Problems reach the backlog", "moscow": "must"},
+            format="json",
+        ).json()
+        check = client.post(
+            f"{BASE}/acceptance-checks/",
+            {
+                "requirement": need["id"],
+                "kind": "test",
+                "description": "backlog",
+                "test_reference": "tests/insight/test_system_development.py::test_x",
+                "result": "passed",
+            },
+            format="json",
+        )
+
+        assert check.status_code == 400 and check.json()["result"] == ["Unknown field."]
+
+    def test_marketing_raises_an_improvement_but_does_not_plan_development(
+        self, api_client_for, marketing_user
+    ):
+        client = api_client_for(marketing_user)
+
+        raised = client.post(f"{BASE}/improvements/", {"title": "Bulk edit"}, format="json")
+        planned = client.post(
+            f"{BASE}/development-tasks/",
+            {"title": "t", "starts_on": "2026-01-01", "due_on": "2026-02-01"},
+            format="json",
+        )
+
+        assert raised.status_code == 201
+        assert raised.json()["raised_by"] == marketing_user.username
+        assert raised.json()["status"] == "proposed"
+        assert planned.status_code == 403
+
+    def test_the_data_protection_lead_registers_a_code_of_practice(self, api_client_for, dpo):
+        response = api_client_for(dpo).post(
+            f"{BASE}/codes-of-practice/",
+            {
+                "title": "DMA Code",
+                "source": "Data & Marketing Association",
+                "duties": "Honour suppression files",
+                "owner": dpo.username,
+                "next_review_on": "2027-06-01",
+            },
+            format="json",
+        )
+
+        assert response.status_code == 201, response.json()
