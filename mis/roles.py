@@ -85,6 +85,12 @@ _INSIGHT_READS = _perms(
 # (feedback is added through its own form, open to every logged-in user).
 _PROBLEM_REPORT = ["insight.add_problem"]
 
+# Webhooks: who may subscribe other systems to events, and replay deliveries.
+_WEBHOOKS_MANAGE = [
+    *_perms("integrations", WRITE, "webhooksubscription"),
+    *_perms("integrations", ("view", "add"), "webhookdelivery"),
+]
+
 _GOVERNANCE_READS = _perms(
     "governance", VIEW, "consent", "purpose", "procedure", "procedureversion"
 )
@@ -125,7 +131,6 @@ _TABLE: dict[str, list[str]] = {
             VIEW,
             "accesslog",
             "acknowledgement",
-            "auditevent",
             "datasubjectrequest",
             "retentionpolicy",
             "retentionrun",
@@ -133,6 +138,8 @@ _TABLE: dict[str, list[str]] = {
             "tombstone",
         ),
         "governance.approve_retentionrun",
+        # Failed log-ins (django-axes): deleting an attempt lifts its lock-out.
+        *_perms("axes", ("view", "delete"), "accessattempt"),
         *_INSIGHT_READS,
         *_perms("insight", CRUD, *_INSIGHT_RECORDS),
         *_perms("insight", ("add", "change"), "evaluation"),
@@ -144,6 +151,9 @@ _TABLE: dict[str, list[str]] = {
         *_PROBLEM_REPORT,
         "insight.change_problem",
         "insight.add_feedback",
+        # Connects other systems: webhooks, and the API keys they use.
+        *_WEBHOOKS_MANAGE,
+        *_perms("integrations", WRITE, "apikey"),
     ],
     # Keeps the data right: orders, attribute definitions, quality rules,
     # merges, redundant-record decisions; reads the strategy side.
@@ -174,7 +184,8 @@ _TABLE: dict[str, list[str]] = {
         "insight.change_problem",
     ],
     # Answers for the lawful use of the data: consent, suppression, retention,
-    # requests, procedures, the access log and the audit trail.
+    # requests, procedures, the access log and the audit trail (the governance
+    # audit trail is the data protection lead's alone).
     DATA_PROTECTION_LEAD: [
         *_CUSTOMER_READS,
         "customers.archive_customer",
@@ -202,6 +213,8 @@ _TABLE: dict[str, list[str]] = {
         # The register of codes of practice and legal duties is theirs.
         *_perms("insight", WRITE, "codeofpractice"),
         *_PROBLEM_REPORT,
+        # Sees what leaves MIS, and which keys can reach it.
+        *_perms("integrations", VIEW, "webhooksubscription", "webhookdelivery", "apikey"),
     ],
     # Another system: pushes and pulls customers, orders and consents through
     # the API, reads segments and snapshots; no export, no sensitive fields.
@@ -220,6 +233,7 @@ _TABLE: dict[str, list[str]] = {
         *_PROBLEM_REPORT,
         "insight.view_problem",
         "insight.add_feedback",
+        *_WEBHOOKS_MANAGE,
     ],
 }
 

@@ -14,6 +14,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from customers.duplicates import engine
@@ -38,6 +39,7 @@ from customers.models import (
     SweepStatus,
 )
 from customers.signals import personal_data_accessed
+from mis.confirm import confirmation
 
 PAGE_SIZE = 50
 
@@ -167,6 +169,22 @@ def merge(request, pk: int):
         for field in MERGE_FIELDS
         if request.POST.get(f"choice_{field}")
     }
+    records = {"a": candidate.customer_a, "b": candidate.customer_b}
+    kept = records.get(request.POST.get("survivor", ""))
+    if kept is not None:
+        gone = candidate.customer_b if kept == candidate.customer_a else candidate.customer_a
+        asked = confirmation(
+            request,
+            title="Merge these two records?",
+            message=f"{gone.display_name} ({gone.source}) will be merged into "
+            f"{kept.display_name} ({kept.source}), with the values you chose. Orders, "
+            "consents and history move to the record that stays. A merge can be undone "
+            "from the list of merges until the record that stays is changed.",
+            button="Merge",
+            cancel_url=reverse("duplicates:review", args=[pk]),
+        )
+        if asked:
+            return asked
     try:
         done = candidate_merge(
             candidate=candidate,

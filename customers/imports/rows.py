@@ -7,48 +7,21 @@ which case the row is rejected with the same messages."""
 from __future__ import annotations
 
 import functools
-import re
 from dataclasses import dataclass, field
-from datetime import date, datetime, time
+from datetime import date, datetime
 
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
+from customers import fields as registry
 from customers import validation
+from customers.imports import dates
 from customers.imports.mapping import ATTRIBUTE_PREFIX
-from customers.models import (
-    AttributeDefinition,
-    Customer,
-    CustomerKind,
-    IncomeBand,
-    LifecycleStage,
-    Lifestyle,
-    ValuesOrientation,
-)
+from customers.models import AttributeDefinition
 
-DATE_FORMATS = ("%Y-%m-%d", "%Y%m%d", "%d/%m/%Y")
 
-# Import column -> model field, where they differ.
-FIELD_FOR_COLUMN = {"organisation": "organisation_name"}
-
-TEXT_FIELDS = (
-    "external_id",
-    "first_name",
-    "last_name",
-    "organisation_name",
-    "address_line1",
-    "address_line2",
-    "city",
-    "region",
-    "occupation",
-)
-CHOICE_FIELDS = {
-    "kind": CustomerKind,
-    "income_band": IncomeBand,
-    "lifecycle_stage": LifecycleStage,
-    "lifestyle": Lifestyle,
-    "values": ValuesOrientation,
-}
+def _of_type(*types: registry.Type) -> tuple[registry.CustomerField, ...]:
+    return tuple(spec for spec in registry.FIELDS if spec.type in types)
 
 
 @dataclass
@@ -68,38 +41,19 @@ class CleanRow:
     rejection: list[str] = field(default_factory=list)
 
 
-@functools.cache
 def _max_length(name: str) -> int:
-    return Customer._meta.get_field(name).max_length
+    return registry.by_name(name).max_length
 
 
-_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+def parse_date(raw: str, date_format: str | None = None, order: str | None = None) -> date:
+    return dates.parse_date(raw, order=order, date_format=date_format)
 
 
-def parse_date(raw: str, date_format: str | None = None) -> date:
-    text = raw.strip()
-    if not date_format and _ISO_DATE.fullmatch(text):
-        # The common case, without strptime's cost (same result as %Y-%m-%d).
-        try:
-            return date.fromisoformat(text)
-        except ValueError:
-            pass
-    for fmt in (date_format,) if date_format else DATE_FORMATS:
-        try:
-            return datetime.strptime(text, fmt).date()
-        except ValueError:
-            continue
-    shown = date_format or "YYYY-MM-DD, YYYYMMDD or DD/MM/YYYY"
-    raise ValueError(f"“{raw}” is not a date ({shown}).")
-
-
-def parse_datetime(raw: str, date_format: str | None = None, tz=None) -> datetime:
+def parse_datetime(
+    raw: str, date_format: str | None = None, tz=None, order: str | None = None
+) -> datetime:
     """A date and time; a naive one is in ``tz`` (default: the current time zone)."""
-    text = raw.strip()
-    try:
-        value = datetime.fromisoformat(text)
-    except ValueError:
-        value = datetime.combine(parse_date(text, date_format), time.min)
+    value = dates.parse(raw, order=order, date_format=date_format)
     if timezone.is_naive(value):
         value = timezone.make_aware(value, tz)
     return value
@@ -122,8 +76,16 @@ def _choice(enum, raw: str) -> str | None:
 class RowCleaner:
     """Cleans rows of one import: definitions are looked up once."""
 
-    def __init__(self, *, date_format: str | None = None, strict: bool = False):
+    def __init__(
+        self,
+        *,
+        date_format: str | None = None,
+        strict: bool = False,
+        date_orders: dict[str, str] | None = None,
+    ):
         self.date_format = date_format
+        # Target field -> how its column writes dates (dates.DAY_FIRST...).
+        self.date_orders = date_orders or {}
         self.strict = strict
         self.definitions = {d.name: d for d in AttributeDefinition.objects.filter(is_active=True)}
         # Looked up once per import, not once per row.
@@ -132,9 +94,13 @@ class RowCleaner:
 
     def clean(self, raw: dict[str, str]) -> CleanRow:
         row = CleanRow()
-        text = {FIELD_FOR_COLUMN.get(k, k): (v or "").strip() for k, v in raw.items()}
+        text = {}
+        for column, value in raw.items():
+            spec = registry.by_column(column)
+            text[spec.name if spec else column] = (value or "").strip()
 
-        for name in TEXT_FIELDS:
+        for spec in _of_type(registry.Type.TEXT):
+            name = spec.name
             if name in text:
                 value = " ".join(text[name].split())
                 if len(value) > _max_length(name):
@@ -160,7 +126,8 @@ class RowCleaner:
                 )
             return row
 
-        for name, enum in CHOICE_FIELDS.items():
+        for spec in _of_type(registry.Type.CHOICE):
+            name, enum = spec.name, spec.choices
             if text.get(name):
                 value = _choice(enum, text[name])
                 if value is None:
@@ -174,12 +141,8 @@ class RowCleaner:
                     )
                 else:
                     row.values[name] = value
-            elif name in text:
+            elif name in text and not spec.blank_keeps:
                 row.values[name] = ""
-        if "lifecycle_stage" in row.values and not row.values["lifecycle_stage"]:
-            del row.values["lifecycle_stage"]  # blank keeps the record's stage
-        if "kind" in row.values and not row.values["kind"]:
-            del row.values["kind"]
 
         country = "GB"
         if "country" in text:
@@ -244,7 +207,11 @@ class RowCleaner:
             row.values["date_of_birth"] = None
             if text["date_of_birth"]:
                 try:
-                    dob = parse_date(text["date_of_birth"], self.date_format)
+                    dob = parse_date(
+                        text["date_of_birth"],
+                        self.date_format,
+                        self.date_orders.get("date_of_birth"),
+                    )
                 except ValueError as exc:
                     self._flag(
                         row, "date_of_birth", "invalid_date", str(exc), text["date_of_birth"]
@@ -262,21 +229,24 @@ class RowCleaner:
                     )
                     row.values["date_of_birth"] = dob
 
-        if "household_size" in text:
-            row.values["household_size"] = None
-            if text["household_size"]:
+        for spec in _of_type(registry.Type.INTEGER):
+            name = spec.name
+            if name not in text:
+                continue
+            row.values[name] = None
+            if text[name]:
                 try:
-                    size = int(text["household_size"])
-                    if not 1 <= size <= 30:
+                    number = int(text[name])
+                    if not spec.min_value <= number <= spec.max_value:
                         raise ValueError
-                    row.values["household_size"] = size
+                    row.values[name] = number
                 except ValueError:
                     self._flag(
                         row,
-                        "household_size",
-                        "invalid_household_size",
-                        f"“{text['household_size']}” is not a household size (1 to 30)",
-                        text["household_size"],
+                        name,
+                        f"invalid_{name}",
+                        f"“{text[name]}” is not a {spec.label} ({spec.limits_text()})",
+                        text[name],
                     )
 
         if "last_verified_at" in text:
@@ -284,7 +254,10 @@ class RowCleaner:
             if text["last_verified_at"]:
                 try:
                     row.values["last_verified_at"] = parse_datetime(
-                        text["last_verified_at"], self.date_format, self.tz
+                        text["last_verified_at"],
+                        self.date_format,
+                        self.tz,
+                        self.date_orders.get("last_verified_at"),
                     )
                 except ValueError as exc:
                     self._flag(
@@ -292,12 +265,17 @@ class RowCleaner:
                     )
 
         if "interests" in text:
+            longest = _max_length("interests")
             tags = [validation.normalise_tag(t) for t in text["interests"].split(";")]
-            row.interests = sorted({t for t in tags if t and len(t) <= 64})
+            row.interests = sorted({t for t in tags if t and len(t) <= longest})
             for tag in tags:
-                if len(tag) > 64:
+                if len(tag) > longest:
                     self._flag(
-                        row, "interests", "too_long", "an interest is over 64 characters", tag
+                        row,
+                        "interests",
+                        "too_long",
+                        f"an interest is over {longest} characters",
+                        tag,
                     )
 
         attributes = {

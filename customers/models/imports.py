@@ -15,7 +15,7 @@ class ImportKind(models.TextChoices):
 class ImportStatus(models.TextChoices):
     DRAFT = "draft", "Draft"  # uploaded in the wizard, columns being mapped; not queued
     PENDING = "pending", "Pending"  # queued, waiting for a worker
-    RUNNING = "running", "Running"  # a worker is on it (or died on it: run again to resume)
+    RUNNING = "running", "Running"  # a worker is on it (or died on it: beat resumes it)
     SUCCEEDED = "succeeded", "Succeeded"  # every row read; bad rows are in the error report
     FAILED = "failed", "Failed"  # the file itself could not be read; nothing was written
 
@@ -56,6 +56,10 @@ class ImportJob(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
+    # When a worker last showed life on it (claimed it, committed a batch): a
+    # running job without one for settings.IMPORT_STALE_MINUTES lost its
+    # worker, and the beat sweep queues it again.
+    heartbeat_at = models.DateTimeField(null=True, blank=True, editable=False)
     finished_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:

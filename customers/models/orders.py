@@ -15,6 +15,7 @@ class OrderChannel(models.TextChoices):
     PHONE = "phone", "Phone"
     MARKETPLACE = "marketplace", "Marketplace"
     CATALOGUE = "catalogue", "Catalogue / mail order"
+    UNKNOWN = "unknown", "Unknown"  # the file did not say (imports without a channel column)
 
 
 class Order(models.Model):

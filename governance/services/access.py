@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from django.conf import settings
 
 from governance.models import AccessAuth, AccessLog, AccessVia
+from integrations.models import ApiKey
 
 
 def _client_address(request) -> str | None:
@@ -21,14 +22,16 @@ def _client_address(request) -> str | None:
     return request.META.get("REMOTE_ADDR") or None
 
 
-def _auth(request) -> tuple[str, str]:
+def _auth(request) -> tuple[str, str, ApiKey | None]:
     if request is None:
-        return AccessAuth.NONE, ""
-    token = getattr(request, "auth", None)  # DRF: the Token of a token-authenticated call
+        return AccessAuth.NONE, "", None
+    token = getattr(request, "auth", None)  # DRF: the Token or ApiKey of the call
+    if isinstance(token, ApiKey):
+        return AccessAuth.TOKEN, token.prefix, token
     key = getattr(token, "key", None)
     if key:
-        return AccessAuth.TOKEN, key[:6]
-    return AccessAuth.SESSION, ""
+        return AccessAuth.TOKEN, key[:6], None
+    return AccessAuth.SESSION, "", None
 
 
 def access_log_record(
@@ -45,13 +48,14 @@ def access_log_record(
     The ids are kept up to ACCESS_LOG_MAX_IDS; beyond that only the count."""
     ids = list(customer_ids)
     limit = getattr(settings, "ACCESS_LOG_MAX_IDS", 1000)
-    auth, hint = _auth(request)
+    auth, hint, api_key = _auth(request)
     user = user if getattr(user, "is_authenticated", False) else None
     return AccessLog.objects.create(
         user=user,
         username=user.get_username() if user is not None else "",
         auth=auth,
         token_hint=hint,
+        api_key=api_key,
         action=action,
         via=via if via in AccessVia.values else AccessVia.TASK,
         customer_ids=ids if len(ids) <= limit else [],

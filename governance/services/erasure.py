@@ -18,6 +18,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from customers import fields as registry
 from customers.models import Customer, ImportRowError, Order, OrderLine, QualityIssue
 from governance.models import (
     Consent,
@@ -30,31 +31,21 @@ from governance.models import (
 )
 from governance.services.audit import audit_record
 from governance.services.suppression import suppression_add
+from integrations.events import EventType
+from integrations.services import webhook_emit
 
-# What an anonymised record keeps: kind, lifecycle stage, country and the
-# dates that say when it was active (the orders still count, anonymously).
-ANONYMISED_VALUES = {
-    "first_name": "",
-    "last_name": "",
-    "organisation_name": "",
-    "email": "",
-    "phone": "",
-    "address_line1": "",
-    "address_line2": "",
-    "city": "",
-    "region": "",
-    "postcode": "",
-    "date_of_birth": None,
-    "occupation": "",
-    "income_band": "",
-    "household_size": None,
-    "lifestyle": "",
-    "values": "",
-    "attributes": {},
-    "field_sources": {},
-    "source": "erased",
-    "last_verified_at": None,
-}
+
+def anonymised_values() -> dict:
+    """What an anonymised record is left with: each field as the field
+    registry says erasure leaves it (kind, lifecycle stage and country are
+    kept, with the dates that say when it was active: the orders still count,
+    anonymously), everything else blanked."""
+    return {
+        **registry.erased_values(),
+        "attributes": {},
+        "field_sources": {},
+        "source": "erased",
+    }
 
 
 def _history_models():
@@ -125,7 +116,12 @@ def customer_erase(
     if reason not in ErasureReason.values:
         raise ValueError(f"Unknown erasure reason {reason!r}.")
     customer = Customer.objects.select_for_update().get(pk=customer.pk)
-    tombstone = Tombstone.objects.create(reason=reason, action=action, retention_run=retention_run)
+    tombstone = Tombstone.objects.create(
+        reason=reason,
+        action=action,
+        retention_run=retention_run,
+        record_key=Tombstone.record_key_for(customer.public_id),
+    )
     suppression_add(
         email=customer.email,
         phone=customer.phone,
@@ -149,7 +145,7 @@ def customer_erase(
         # A queryset update: no new history row with the blanked values; the
         # external id keeps the database's "has an identity" check and says why.
         Customer.objects.filter(pk=customer.pk).update(
-            **ANONYMISED_VALUES,
+            **anonymised_values(),
             external_id=f"erased:{tombstone.reference}",
             archived_at=customer.archived_at or timezone.now(),
             updated_at=timezone.now(),
@@ -163,5 +159,16 @@ def customer_erase(
         actor=actor,
         subject=f"tombstone {tombstone.reference}",
         detail={"reason": reason, "action": action, **counts},
+    )
+    # The record's random public id (so that a receiver can erase its copy)
+    # and the tombstone: nothing else of the person.
+    webhook_emit(
+        event_type=EventType.CUSTOMER_ERASED,
+        data={
+            "id": customer.public_id,
+            "tombstone": tombstone.reference,
+            "action": action,
+            "reason": reason,
+        },
     )
     return tombstone

@@ -34,6 +34,8 @@ from insight.services.lifecycle import (
     transition_record,
 )
 from insight.services.records import record_create, record_update
+from integrations.events import EventType
+from integrations.services import webhook_emit
 
 CHANGE_PERMISSION = "insight.change_insightstrategy"
 APPROVE_PERMISSION = "insight.approve_insightstrategy"
@@ -210,6 +212,11 @@ def strategy_transition(
             reason=reason,
             **_changes_on(strategy, to, actor),
         )
+        if to == S.APPROVED:
+            webhook_emit(
+                event_type=EventType.STRATEGY_APPROVED,
+                data={"id": strategy.public_id, "title": strategy.title},
+            )
     return strategy
 
 

@@ -138,8 +138,11 @@ def test_a_file_that_cannot_be_read_is_explained_and_can_be_discarded(page_clien
     job = ImportJob.objects.get()
 
     page = client.get(page_of(job)).content.decode()
-    client.post(reverse("imports:discard", args=[job.public_id]))
+    asked = client.post(reverse("imports:discard", args=[job.public_id]))
+    assert ImportJob.objects.exists()
+    client.post(reverse("imports:discard", args=[job.public_id]), {"confirmed": "yes"})
 
+    assert "Discard this upload?" in asked.content.decode()
     assert "This file cannot be imported." in page
     assert "The file has a header but no data rows." in page
     assert not ImportJob.objects.exists()
@@ -186,7 +189,7 @@ def test_another_users_draft_is_not_shown_or_run_by_someone_without_sensitive_ac
 
     page = client.get(page_of(job)).content.decode()
     run = client.post(page_of(job), {"action": "run", "target": ["external_id"]})
-    discard = client.post(reverse("imports:discard", args=[job.public_id]))
+    discard = client.post(reverse("imports:discard", args=[job.public_id]), {"confirmed": "yes"})
 
     assert "waiting for sam.steward" in page
     assert "Lovelace" not in page

@@ -1,7 +1,7 @@
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
-from insight import demo
+from demo import insight as insight_demo
 
 
 class Command(BaseCommand):
@@ -26,8 +26,8 @@ class Command(BaseCommand):
                 "log-ins), or name others with --author and --approver."
             )
         if reset:
-            demo.insight_demo_reset()
-        strategy = demo.insight_demo_seed(author=found[author], approver=found[approver])
+            insight_demo.insight_demo_reset()
+        strategy = insight_demo.insight_demo_seed(author=found[author], approver=found[approver])
         if strategy is None:
             self.stdout.write("The insight example is there already (use --reset to replace it).")
         else:

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('governance', '0009_access_log_sqlite_guard'),
+        ('governance', '0011_erased_record_key_and_requesters'),
     ]
 
     operations = [

@@ -7,6 +7,7 @@ from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.cache import patch_cache_control
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -14,19 +15,31 @@ from customers.models import Customer
 from governance import selectors
 from governance.models import DataSubjectRequest, RequestKind, RequestStatus
 from governance.services import requests as dsr
+from mis.confirm import confirmation
+from mis.templatetags.mis_format import day
 
 VIEW = "governance.view_datasubjectrequest"
 
 
 class RegisterForm(forms.Form):
-    customer = forms.UUIDField(label="Customer id", help_text="The customer's id (from its page).")
-    kind = forms.ChoiceField(choices=RequestKind.choices)
-    received_via = forms.CharField(max_length=64, label="Received via")
+    # Filled by the customer picker; empty for a person not in the database.
+    customer = forms.UUIDField(required=False, widget=forms.HiddenInput)
+    requester_name = forms.CharField(max_length=200, required=False, label="Their name")
+    requester_contact = forms.CharField(
+        max_length=254, required=False, label="E-mail or phone to answer on"
+    )
+    kind = forms.ChoiceField(choices=[("", "Choose…"), *RequestKind.choices], label="Request")
+    received_via = forms.CharField(
+        max_length=64, label="Received via", help_text="E-mail, letter, phone, web form."
+    )
     received_at = forms.DateTimeField(required=False, label="Received at (default: now)")
 
     def clean_customer(self):
+        public_id = self.cleaned_data["customer"]
+        if public_id is None:
+            return None
         try:
-            return Customer.objects.get(public_id=self.cleaned_data["customer"])
+            return Customer.objects.get(public_id=public_id, merged_into__isnull=True)
         except Customer.DoesNotExist:
             raise forms.ValidationError("No customer has this id.") from None
 
@@ -65,26 +78,23 @@ def _apply_errors(form, exc: ValidationError, rename=None) -> None:
 @require_http_methods(["GET", "POST"])
 @permission_required(VIEW, raise_exception=True)
 def request_list(request):
-    form = RegisterForm(request.POST or None)
+    form = RegisterForm(
+        request.POST or None, initial={"customer": request.GET.get("customer") or None}
+    )
     if request.method == "POST":
         if not request.user.has_perm("governance.add_datasubjectrequest"):
             raise PermissionDenied
         if form.is_valid():
             try:
-                created = dsr.dsr_register(
-                    customer=form.cleaned_data["customer"],
-                    kind=form.cleaned_data["kind"],
-                    received_via=form.cleaned_data["received_via"],
-                    received_at=form.cleaned_data["received_at"],
-                    actor=request.user,
-                )
+                created = dsr.dsr_register(actor=request.user, **form.cleaned_data)
             except ValidationError as exc:
                 _apply_errors(form, exc)
             else:
-                messages.success(request, f"Registered: due {created.due_at:%d %b %Y}.")
+                messages.success(request, f"Registered: due {day(created.due_at)}.")
                 return redirect("governance:request-detail", public_id=created.public_id)
     context = {
         "form": form,
+        "chosen_customer": _chosen(form),
         "overdue": list(selectors.dsr_overdue()),
         "requests": DataSubjectRequest.objects.filter(status=RequestStatus.OPEN)
         .select_related("customer")
@@ -95,6 +105,18 @@ def request_list(request):
     }
     status = 400 if request.method == "POST" else 200
     return render(request, "governance/requests.html", context, status=status)
+
+
+def _chosen(form) -> Customer | None:
+    """The customer the picker shows as chosen: the one posted back (a form
+    with a mistake elsewhere keeps it), or the one the link named."""
+    raw = form["customer"].value()
+    if not raw:
+        return None
+    try:
+        return Customer.objects.filter(public_id=raw, merged_into__isnull=True).first()
+    except ValidationError:
+        return None
 
 
 def _detail(request, item, forms_=None, status=200):
@@ -125,6 +147,21 @@ def request_act(request, public_id, step: str):
     item = get_object_or_404(DataSubjectRequest, public_id=public_id)
     form_class = {"identity": IdentityForm, "extend": ExtendForm, "fulfil": FulfilForm}[step]
     form = form_class(request.POST)
+    if step == "fulfil" and item.kind == RequestKind.ERASURE and item.customer is not None:
+        name = item.customer.display_name
+        asked = confirmation(
+            request,
+            title=f"Erase {name} everywhere?",
+            message=f"Every record of {name} (the customer record, its history, orders, "
+            "quality issues, import rows and request packages) is deleted for good; only "
+            "the proof of consent and keyed hashes of the contact points are kept. "
+            "This cannot be undone.",
+            button="Erase everywhere",
+            type_to_confirm=name,
+            cancel_url=reverse("governance:request-detail", args=[item.public_id]),
+        )
+        if asked:
+            return asked
     if form.is_valid():
         data = form.cleaned_data
         try:

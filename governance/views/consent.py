@@ -4,20 +4,22 @@ from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from customers.models import Customer
 from governance import selectors, services
-from governance.forms import ChoiceOfEvent, ConsentGrantForm
+from governance.forms import ChoiceOfEvent, ConsentGrantForm, WithdrawalForm
 from governance.models import (
     AccessAction,
     AccessVia,
     AuditEvent,
-    CaptureMethod,
+    Channel,
     Consent,
     Purpose,
     SuppressionEntry,
 )
+from mis.confirm import confirmation
 
 HISTORY_LIMIT = 100
 
@@ -112,6 +114,21 @@ def consent_withdraw(request, public_id):
     """One click: the purpose and channel are all it needs (Art. 7(3))."""
     customer = get_object_or_404(Customer, public_id=public_id)
     choice = ChoiceOfEvent(request.POST)
+    how = WithdrawalForm(request.POST)
+    purpose = Purpose.objects.filter(code=request.POST.get("purpose", "")).first()
+    channel = dict(Channel.choices).get(request.POST.get("channel", ""), "")
+    asked = confirmation(
+        request,
+        title="Withdraw this consent?",
+        message=f"{customer.display_name} will no longer be contacted for "
+        f"{purpose.label if purpose else 'this purpose'} by {str(channel).lower()}. "
+        "Say how the withdrawal reached us: it is kept as proof.",
+        button="Withdraw consent",
+        form=how,
+        cancel_url=reverse("governance:customer-consents", args=[customer.public_id]),
+    )
+    if asked:
+        return asked
     try:
         if not choice.is_valid():
             raise ValidationError(choice.errors.get_json_data())
@@ -119,8 +136,8 @@ def consent_withdraw(request, public_id):
             customer=customer,
             purpose=choice.cleaned_data["purpose"],
             channel=choice.cleaned_data["channel"],
-            capture_method=CaptureMethod.STAFF,
-            source="consent page",
+            capture_method=how.cleaned_data["capture_method"],
+            source=how.cleaned_data["source"] or "consent page",
             actor=request.user,
         )
     except ValidationError as exc:

@@ -2,7 +2,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from customers import demo
+from demo import users, writer
 
 
 class Command(BaseCommand):
@@ -15,38 +15,38 @@ class Command(BaseCommand):
         parser.add_argument(
             "--customers",
             type=int,
-            default=demo.DEFAULT_CUSTOMERS,
+            default=writer.DEFAULT_CUSTOMERS,
             help="Customer records to create, duplicates included (default %(default)s).",
         )
         parser.add_argument(
             "--seed",
             type=int,
-            default=demo.DEFAULT_SEED,
+            default=writer.DEFAULT_SEED,
             help="Random seed; the same seed gives the same data (default %(default)s).",
         )
         parser.add_argument(
             "--duplicate-rate",
             type=float,
-            default=demo.DEFAULT_DUPLICATE_RATE,
+            default=writer.DEFAULT_DUPLICATE_RATE,
             help="Share of records that duplicate an earlier one, 0-0.5 (default %(default)s).",
         )
         parser.add_argument(
             "--defect-rate",
             type=float,
-            default=demo.DEFAULT_DEFECT_RATE,
+            default=writer.DEFAULT_DEFECT_RATE,
             help="Share of records with quality defects, 0-0.5 (default %(default)s).",
         )
         parser.add_argument(
             "--max-orders",
             type=int,
-            default=demo.DEFAULT_MAX_ORDERS,
+            default=writer.DEFAULT_MAX_ORDERS,
             help="Most orders one customer gets (default %(default)s).",
         )
         parser.add_argument(
             "--truth",
             type=Path,
             default=None,
-            help=f"Where to write the ground truth CSV (default {demo.default_truth_path()}).",
+            help=f"Where to write the ground truth CSV (default {writer.default_truth_path()}).",
         )
         parser.add_argument(
             "--reset",
@@ -69,15 +69,15 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         try:
-            demo.validate_options(
+            writer.validate_options(
                 customers=options["customers"],
                 duplicate_rate=options["duplicate_rate"],
                 defect_rate=options["defect_rate"],
                 max_orders=options["max_orders"],
             )
             if not options["no_users"]:
-                demo.check_demo_users_allowed(force=options["force"])
-            result = demo.seed_demo(
+                users.check_demo_users_allowed(force=options["force"])
+            result = writer.seed_demo(
                 customers=options["customers"],
                 seed=options["seed"],
                 duplicate_rate=options["duplicate_rate"],
@@ -88,13 +88,13 @@ class Command(BaseCommand):
                 if_empty=options["if_empty"],
                 progress=self._progress if options["verbosity"] >= 1 else None,
             )
-            logins = [] if options["no_users"] else demo.create_demo_users(force=options["force"])
-        except demo.DemoDataError as exc:
+            logins = [] if options["no_users"] else users.create_demo_users(force=options["force"])
+        except writer.DemoDataError as exc:
             raise CommandError(str(exc)) from exc
 
         if result.skipped:
             self.stdout.write(
-                f"Demo data is already there ({demo.demo_customer_count()} customers); "
+                f"Demo data is already there ({writer.demo_customer_count()} customers); "
                 "nothing seeded."
             )
         else:
@@ -102,13 +102,13 @@ class Command(BaseCommand):
         if logins:
             self._logins(logins)
 
-    def _progress(self, step: demo.SeedProgress) -> None:
+    def _progress(self, step: writer.SeedProgress) -> None:
         self.stdout.write(
             f"customers {step.customers_done}/{step.customers_total} "
             f"(orders {step.orders}, lines {step.lines})"
         )
 
-    def _summary(self, result: demo.SeedResult) -> None:
+    def _summary(self, result: writer.SeedResult) -> None:
         if result.deleted_customers:
             self.stdout.write(
                 f"Deleted the previous demo set ({result.deleted_customers} customers)."
@@ -130,8 +130,8 @@ class Command(BaseCommand):
             self.stdout.write(f"  {label:<18} {value:>9}")
         self.stdout.write(f"  ground truth       {result.truth_path}")
 
-    def _logins(self, logins: list[demo.DemoLogin]) -> None:
-        self.stdout.write(f"Demo log-ins (password: {demo.DEMO_PASSWORD}):")
+    def _logins(self, logins: list[users.DemoLogin]) -> None:
+        self.stdout.write(f"Demo log-ins (password: {users.DEMO_PASSWORD}):")
         for login in logins:
             flags = "superuser" if login.is_superuser else "staff" if login.is_staff else ""
             self.stdout.write(f"  {login.username:<12} {login.role:<22} {flags}".rstrip())
