@@ -278,8 +278,8 @@ def transitions_of(subject) -> list[Transition]:
         .order_by("at", "pk")
     )
     for step in steps:
-        step.from_label = labels.get(step.from_status, step.from_status)
-        step.to_label = labels.get(step.to_status, step.to_status)
+        step.from_label = labels.get(step.from_status, step.from_status)  # type: ignore[attr-defined]
+        step.to_label = labels.get(step.to_status, step.to_status)  # type: ignore[attr-defined]
     return steps
 
 

@@ -144,7 +144,8 @@ def retention_run_prepare(
             "stage": row["lifecycle_stage"],
             "last_activity": row["last_activity"].isoformat(),
         }
-        for row in matches.filter(pk__in=frozen.values("pk"))
+        # last_activity is annotated by retention_matches, which the type checker cannot see.
+        for row in matches.filter(pk__in=frozen.values("pk"))  # type: ignore[misc]
         .order_by("last_activity")
         .values("public_id", "lifecycle_stage", "last_activity")[:SAMPLE_SIZE]
     ]

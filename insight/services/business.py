@@ -83,7 +83,7 @@ def business_case_missing(case: BusinessCase) -> list[str]:
         missing.append("at least one assessed risk")
     if case.recommended_option_id is None:
         missing.append("a recommended option")
-    elif case.recommended_option.case_id != case.pk:
+    elif case.recommended_option is None or case.recommended_option.case_id != case.pk:
         missing.append("a recommended option that is one of its own options")
     return missing
 

@@ -166,6 +166,7 @@ def reviews_open_due(*, today: dt.date) -> int:
     ).values_list("pk", "next_review_on", "review_interval_months")
     opened = 0
     for pk, day, months in due.order_by("pk").iterator():
+        assert day is not None  # filtered on it
         with transaction.atomic():
             claimed = InsightStrategy.objects.filter(pk=pk, next_review_on=day).update(
                 next_review_on=strategies.add_months(day, months)
@@ -214,7 +215,9 @@ def quality_check(*, today: dt.date) -> int:
         status__in=IN_FORCE, quality_threshold__isnull=False
     ).order_by("pk"):
         measured = metrics.measure(strategy.quality_metric, params=strategy.quality_params)
-        if measured.value is not None and measured.value < strategy.quality_threshold:
+        threshold = strategy.quality_threshold
+        assert threshold is not None  # filtered on it
+        if measured.value is not None and measured.value < threshold:
             fired += bool(
                 review_trigger_fire(
                     strategy=strategy,
@@ -222,7 +225,7 @@ def quality_check(*, today: dt.date) -> int:
                     key="quality",
                     reason=(
                         f"{measured.metric.label} is {measured.display}, below the threshold "
-                        f"of {strategy.quality_threshold.normalize():f}."
+                        f"of {threshold.normalize():f}."
                     ),
                 )
             )

@@ -94,7 +94,7 @@ def _review_if_serious(problem: Problem, actor) -> None:
     backlog instead."""
     if problem.severity not in SERIOUS:
         return
-    if problem.strategy_id:
+    if problem.strategy is not None:
         review_trigger_fire(
             strategy=problem.strategy,
             kind=TriggerKind.SERIOUS_PROBLEM,

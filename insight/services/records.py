@@ -33,7 +33,7 @@ def record_save(instance: M, *, actor) -> M:
     model = type(instance)
     before = None
     if instance.pk is not None:
-        before = model.objects.select_for_update().filter(pk=instance.pk).first()
+        before = model._default_manager.select_for_update().filter(pk=instance.pk).first()
     _require(actor, "change" if before is not None else "add", model)
     guards.require_changeable(instance, before=before)
     instance.full_clean()
@@ -47,7 +47,7 @@ def record_create(model: type[M], *, actor, data: Mapping[str, Any], **extra) ->
 
 @transaction.atomic
 def record_update(instance: M, *, actor, data: Mapping[str, Any]) -> M:
-    instance = type(instance).objects.select_for_update().get(pk=instance.pk)
+    instance = type(instance)._default_manager.select_for_update().get(pk=instance.pk)
     for name, value in data.items():
         setattr(instance, name, value)
     return record_save(instance, actor=actor)
@@ -58,7 +58,7 @@ def record_delete(instance: models.Model, *, actor) -> None:
     """Delete the record unless a status rule keeps it."""
     model = type(instance)
     _require(actor, "delete", model)
-    stored = model.objects.select_for_update().filter(pk=instance.pk).first()
+    stored = model._default_manager.select_for_update().filter(pk=instance.pk).first()
     if stored is None:
         return
     guards.require_deletable(stored)

@@ -28,7 +28,7 @@ from insight.models import (
     Problem,
     TriggerKind,
 )
-from insight.models.strategy import _COMPARE
+from insight.models.strategy import _COMPARE, Comparator
 from insight.services.lifecycle import locked, now, refuse, require_permission
 from mis import metrics
 
@@ -52,7 +52,9 @@ def acceptance_check_measure(*, check: AcceptanceCheck, actor=None) -> Acceptanc
         refuse("kind", "Only a metric check is measured.", "not_metric")
     measured = metrics.measure(check.metric, params=check.params)
     passed = (
-        None if measured.value is None else _COMPARE[check.comparator](measured.value, check.target)
+        None
+        if measured.value is None
+        else _COMPARE[Comparator(check.comparator)](measured.value, check.target)
     )
     _check_record(check, passed=passed, display=f"measured {measured.display}", actor=actor)
     return check
@@ -172,7 +174,7 @@ def improvement_from_evaluation(*, evaluation: Evaluation, actor, comment: str =
     )
 
 
-_IMPROVEMENT_MOVES = {
+_IMPROVEMENT_MOVES: dict[str, tuple[str, ...]] = {
     ImprovementStatus.PROPOSED: (ImprovementStatus.ACCEPTED, ImprovementStatus.DECLINED),
     ImprovementStatus.ACCEPTED: (ImprovementStatus.IN_PROGRESS, ImprovementStatus.DECLINED),
     ImprovementStatus.IN_PROGRESS: (ImprovementStatus.DONE, ImprovementStatus.ACCEPTED),
