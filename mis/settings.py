@@ -388,6 +388,8 @@ SPECTACULAR_SETTINGS = {
         "EvaluationStatusEnum": "insight.models.EvaluationStatus",
         "InsightStatusEnum": "insight.models.InsightStatus",
         "EvaluationKindEnum": "insight.models.EvaluationKind",
+        # The five-point scale of likelihood, impact, influence, interest, risk.
+        "LevelEnum": "insight.models.Level",
         "TriggerKindEnum": "insight.models.TriggerKind",
     },
 }
