@@ -9,17 +9,11 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-import importlib
 from decimal import Decimal
 
 import factory
-from django.apps import apps
 from django.contrib.auth.hashers import make_password
-from django.contrib.auth.management import create_permissions
-from django.contrib.auth.models import Group, Permission, User
-from django.contrib.contenttypes.management import create_contenttypes
-from django.contrib.contenttypes.models import ContentType
-from django.db.models import Q
+from django.contrib.auth.models import Group, User
 from django.utils import timezone
 from factory.django import DjangoModelFactory
 
@@ -37,86 +31,21 @@ from customers.models import (
     OrderLine,
     ValuesOrientation,
 )
+from mis.roles import ROLE_PERMISSIONS, roles_sync
 
 PASSWORD = "a long and unguessable test password"
 
-# The role groups and their permissions as the data migrations define them:
-# 0001 creates the roles, later ones grant more.
-_ROLES = importlib.import_module("mis.migrations.0001_roles").ROLES
-_LATER_GRANTS = [
-    importlib.import_module(f"mis.migrations.{name}").GRANTS
-    for name in ("0002_export_permission", "0004_import_permissions")
-]
-_LATER_GRANTS += [
-    importlib.import_module(f"insight.migrations.{name}").GRANTS
-    for name in (
-        "0002_business_case_permissions",
-        "0004_requirement_permissions",
-        "0006_strategy_permissions",
-        "0008_plan_permissions",
-        "0010_evaluation_permissions",
-        "0012_feedback_permissions",
-    )
-]
-_LATER_GRANTS += [
-    importlib.import_module(f"governance.migrations.{name}").GRANTS
-    for name in (
-        "0003_role_permissions",
-        "0005_access_log",
-        "0006_retention",
-        "0007_data_subject_requests",
-        "0008_procedures",
-    )
-]
-_LATER_GRANTS += [
-    importlib.import_module(f"customers.migrations.{name}").GRANTS
-    for name in (
-        "0009_segment_permissions",
-        "0011_snapshot_permissions",
-        "0015_duplicate_permissions",
-        "0017_default_quality_rules",
-    )
-]
-ROLE_PERMISSIONS: dict[str, list[str]] = {
-    role: [*codes, *(code for grants in _LATER_GRANTS for code in grants.get(role, ()))]
-    for role, codes in _ROLES.items()
-}
-
 
 def ensure_role(name: str) -> str:
-    """Make sure the role group exists as the data migration makes it.
+    """Make sure the role group holds what the role table says.
 
-    The migration made it once, but a transactional test (the worker and browser
-    tests) ends by flushing every table, groups included, and with --reuse-db
-    the next session starts from that flushed database."""
-    group, _ = Group.objects.get_or_create(name=name)
-    # A later migration may have made the group anew after a flush, with only
-    # what it grants: check the whole set, not only that the group exists.
-    wanted = set(ROLE_PERMISSIONS[name])
-    if group.permissions.count() < len(wanted):
-        group.permissions.add(*_permissions(wanted))
+    ``migrate`` synced it, and every flush between transactional tests syncs it
+    again (flush sends post_migrate); a test that changed a group by hand is put
+    right here."""
+    group = Group.objects.filter(name=name).first()
+    if group is None or group.permissions.count() != len(ROLE_PERMISSIONS[name]):
+        roles_sync()
     return name
-
-
-def _permissions(codes: set[str]) -> list[Permission]:
-    """The permissions named ``app_label.codename``. A flush between
-    transactional tests can leave content types and permissions to be made
-    again: then they are, as post_migrate makes them."""
-    query = Q()
-    for code in codes:
-        app_label, codename = code.split(".")
-        query |= Q(content_type__app_label=app_label, codename=codename)
-    found = list(Permission.objects.filter(query))
-    if len(found) < len(codes):
-        ContentType.objects.clear_cache()
-        for config in apps.get_app_configs():
-            create_contenttypes(config, verbosity=0)
-            create_permissions(config, verbosity=0)
-        found = list(Permission.objects.filter(query))
-    missing = codes - {f"{p.content_type.app_label}.{p.codename}" for p in found}
-    if missing:
-        raise ValueError(f"No such permissions: {sorted(missing)}")
-    return found
 
 
 @functools.cache

@@ -14,7 +14,7 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
 from customers.duplicates.incoming import import_pairs_url
-from customers.imports.service import (
+from customers.imports.services import (
     import_job_create,
     import_job_start,
 )
@@ -40,6 +40,17 @@ class ImportInputSerializer(serializers.Serializer):
     strict = serializers.BooleanField(required=False, default=False)
     dry_run = serializers.BooleanField(required=False, default=False)
     date_format = serializers.CharField(required=False, max_length=40)
+    date_orders = serializers.CharField(
+        required=False,
+        help_text='JSON object: date column -> "day_first" or "month_first", for a column '
+        "whose every date reads both ways (03/04/2024); otherwise IMPORT_DEFAULT_DATE_ORDER.",
+    )
+
+    def validate_date_orders(self, value: str) -> dict:
+        try:
+            return json.loads(value)
+        except ValueError as exc:
+            raise serializers.ValidationError(f"date_orders is not valid JSON: {exc}.") from None
 
     def validate_mapping(self, value: str) -> dict:
         try:

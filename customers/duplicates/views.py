@@ -14,8 +14,10 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
+from customers import reads
 from customers.duplicates import engine
 from customers.duplicates.merge import (
     MERGE_FIELDS,
@@ -38,7 +40,7 @@ from customers.models import (
     MergeStatus,
     SweepStatus,
 )
-from customers.signals import personal_data_accessed
+from mis.confirm import confirmation
 
 PAGE_SIZE = 50
 
@@ -117,16 +119,7 @@ def review(request, pk: int):
         DuplicateCandidate.objects.select_related("customer_a", "customer_b", "match_model"), pk=pk
     )
     a, b = candidate.customer_a, candidate.customer_b
-    personal_data_accessed.send(
-        sender=Customer,
-        user=request.user,
-        action="view",
-        via="page",
-        customer_ids=[a.pk, b.pk],
-        count=2,
-        request=request,
-        detail="duplicate review",
-    )
+    reads.describe(action="view", detail="duplicate review")
     masked = set(masked_fields_for(request.user))
     defaults = merge_defaults(a, b)
     fields = [
@@ -176,6 +169,22 @@ def merge(request, pk: int):
         for field in MERGE_FIELDS
         if request.POST.get(f"choice_{field}")
     }
+    records = {"a": candidate.customer_a, "b": candidate.customer_b}
+    kept = records.get(request.POST.get("survivor", ""))
+    if kept is not None:
+        gone = candidate.customer_b if kept == candidate.customer_a else candidate.customer_a
+        asked = confirmation(
+            request,
+            title="Merge these two records?",
+            message=f"{gone.display_name} ({gone.source}) will be merged into "
+            f"{kept.display_name} ({kept.source}), with the values you chose. Orders, "
+            "consents and history move to the record that stays. A merge can be undone "
+            "from the list of merges until the record that stays is changed.",
+            button="Merge",
+            cancel_url=reverse("duplicates:review", args=[pk]),
+        )
+        if asked:
+            return asked
     try:
         done = candidate_merge(
             candidate=candidate,

@@ -9,8 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('customers', '0009_segment_permissions'),
-        migrations.swappable_dependency(settings.AUTH_USER_MODEL),
+        ("customers", "0008_segments"),
     ]
 
     operations = [

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('customers', '0011_snapshot_permissions'),
+        ("customers", "0010_campaign_snapshots"),
     ]
 
     operations = [

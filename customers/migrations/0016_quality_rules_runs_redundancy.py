@@ -8,8 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('customers', '0015_duplicate_permissions'),
-        migrations.swappable_dependency(settings.AUTH_USER_MODEL),
+        ("customers", "0014_duplicates"),
     ]
 
     operations = [

@@ -6,7 +6,6 @@ sweep closes an import's flag once the value is fixed."""
 
 from django.db import migrations
 
-from mis.roles import grant_operations
 
 RULES = [
     # code, name, kind, field, stage, params, severity
@@ -69,25 +68,6 @@ RULES = [
     ),
 ]
 
-VIEW = [
-    "customers.view_qualityrule",
-    "customers.view_qualityissue",
-    "customers.view_qualityrun",
-    "customers.view_redundancyproposal",
-]
-GRANTS = {
-    "Marketing staff": VIEW,
-    "Marketing manager": [*VIEW, "customers.change_redundancyproposal"],
-    "Data steward": [
-        *VIEW,
-        "customers.add_qualityrule",
-        "customers.change_qualityrule",
-        "customers.delete_qualityrule",
-        "customers.change_qualityissue",
-        "customers.change_redundancyproposal",
-    ],
-    "Data protection lead": VIEW,
-}
 
 
 def seed_rules(apps):
@@ -106,25 +86,19 @@ def seed_rules(apps):
         )
 
 
-_grant, _revoke = grant_operations(GRANTS)
-
-
 def seed(apps, schema_editor):
     seed_rules(apps)
-    _grant(apps, schema_editor)
 
 
 def unseed(apps, schema_editor):
     apps.get_model("customers", "QualityRule").objects.filter(
         code__in=[rule[0] for rule in RULES]
     ).delete()
-    _revoke(apps, schema_editor)
 
 
 class Migration(migrations.Migration):
     dependencies = [
         ("customers", "0016_quality_rules_runs_redundancy"),
-        ("mis", "0004_import_permissions"),
     ]
 
     operations = [migrations.RunPython(seed, unseed)]

@@ -6,6 +6,8 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from customers.reads import PersonalData
+
 
 class ImportKind(models.TextChoices):
     CUSTOMERS = "customers", "Customers"
@@ -15,7 +17,7 @@ class ImportKind(models.TextChoices):
 class ImportStatus(models.TextChoices):
     DRAFT = "draft", "Draft"  # uploaded in the wizard, columns being mapped; not queued
     PENDING = "pending", "Pending"  # queued, waiting for a worker
-    RUNNING = "running", "Running"  # a worker is on it (or died on it: run again to resume)
+    RUNNING = "running", "Running"  # a worker is on it (or died on it: beat resumes it)
     SUCCEEDED = "succeeded", "Succeeded"  # every row read; bad rows are in the error report
     FAILED = "failed", "Failed"  # the file itself could not be read; nothing was written
 
@@ -62,6 +64,10 @@ class ImportJob(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
+    # When a worker last showed life on it (claimed it, committed a batch): a
+    # running job without one for settings.IMPORT_STALE_MINUTES lost its
+    # worker, and the beat sweep queues it again.
+    heartbeat_at = models.DateTimeField(null=True, blank=True, editable=False)
     finished_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
@@ -94,8 +100,10 @@ class ImportJob(models.Model):
         return self.status in (ImportStatus.SUCCEEDED, ImportStatus.FAILED)
 
 
-class ImportRowError(models.Model):
+class ImportRowError(PersonalData, models.Model):
     """A rejected row, with its raw values and why: the error report."""
+
+    personal_data_subject = ()
 
     job = models.ForeignKey(ImportJob, on_delete=models.CASCADE, related_name="row_errors")
     row_number = models.PositiveIntegerField(help_text="Line in the file, the header being 1.")

@@ -13,10 +13,11 @@ whose items are rules or nested groups, and a rule is
 - consent: ``{"purpose": code, "channel": code}`` (governance's codes);
 - boolean: ``true`` or ``false`` (a yes/no attribute).
 
-Buying-pattern rules (RFM, recency, spend, orders, channel, category) read
-CustomerMetrics and CustomerPurchase, refreshed nightly: a customer added
-since the last refresh has no metrics and matches none of them, and orders
-placed since count from the next refresh.
+Every condition is over ``CustomerFacts``, the narrow per-customer table
+(customers.segments.facts), under the same field names as the customer's own
+fields. Its order figures (orders, spend, last order, channels, categories)
+are current with the orders; the RFM scores are as of the nightly metrics
+refresh, so a customer who has not ordered since then has none.
 """
 
 from __future__ import annotations
@@ -34,19 +35,14 @@ from django.db.models.functions import Cast
 from django.db.models.lookups import GreaterThanOrEqual, LessThanOrEqual
 from django.utils import timezone
 
+from customers import fields as registry
 from customers import policy, validation
 from customers.models import (
     AttributeDefinition,
     AttributeType,
     Customer,
-    CustomerPurchase,
-    IncomeBand,
-    LifecycleStage,
-    Lifestyle,
     OrderChannel,
-    PurchaseKind,
     RfmSegment,
-    ValuesOrientation,
 )
 
 MAX_LIST_VALUES = 200
@@ -126,25 +122,20 @@ def _age(value: dict) -> Q:
     return q
 
 
-def _interests(values: list[str]) -> Q:
-    # A subquery, not a join: a join would repeat a customer once per interest.
-    through = Customer.interests.through
-    return Q(pk__in=through.objects.filter(interest__name__in=values).values("customer_id"))
-
-
-def _bought(kind: str) -> Callable[[list[str]], Q]:
-    """Customers who bought through any of these channels or in any of these
-    categories, from CustomerPurchase (as of the last metrics refresh)."""
+def _any_of(field_name: str, lower: bool = False) -> Callable[[list[str]], Q]:
+    """Any of the values in one of the facts' sets (``|a|b|``)."""
 
     def to_q(values: list[str]) -> Q:
-        bought = CustomerPurchase.objects.filter(kind=kind, value__in=values)
-        return Q(pk__in=bought.values("customer_id"))
+        q = Q()
+        for value in values:
+            q |= Q(**{f"{field_name}__contains": f"|{value.lower() if lower else value}|"})
+        return q
 
     return to_q
 
 
 def _last_order_within(days: int) -> Q:
-    return Q(metrics__last_order_at__gte=timezone.now() - dt.timedelta(days=days))
+    return Q(last_order_at__gte=timezone.now() - dt.timedelta(days=days))
 
 
 def _postcode_prefix(prefix: str) -> Q:
@@ -174,162 +165,204 @@ def _score_range(field_name: str, label: str) -> RuleType:
         label,
         "buying pattern",
         Shape.RANGE,
-        _range(f"metrics__{field_name}"),
+        _range(field_name),
         bounds=(1, 5),
         help="1 to 5; 5 is the best fifth.",
     )
 
 
+# The segment builder's groups for the registry's data components.
+SEGMENT_GROUPS = {
+    "identity": "identity",
+    "contact": "contact",
+    "geographic": "geography",
+    "demographic": "demographics",
+    "psychographic": "psychographics",
+    "record": "lifecycle",
+}
+
+
+def _sensitive(rule_name: str) -> bool:
+    """A rule over a field is as sensitive as the field (the registry's word)."""
+    return any(s.sensitive for s in registry.FIELDS if s.rule_name == rule_name)
+
+
+def _custom_field_rules() -> dict[str, RuleType]:
+    """The rules over registry fields whose condition is written by hand."""
+    return {
+        rule.field: rule
+        for rule in (
+            RuleType(
+                "country",
+                "Country",
+                "geography",
+                Shape.LIST,
+                _in("country"),
+                choices=_countries,
+                normalise=lambda text: validation.normalise_country(text.strip()),
+                sensitive=_sensitive("country"),
+            ),
+            RuleType(
+                "postcode_prefix",
+                "Postcode starts with",
+                "geography",
+                Shape.TEXT,
+                _postcode_prefix,
+                normalise=lambda text: " ".join(text.upper().split()),
+                sensitive=_sensitive("postcode_prefix"),
+            ),
+            RuleType(
+                "age",
+                "Age",
+                "demographics",
+                Shape.RANGE,
+                _age,
+                sensitive=_sensitive("age"),
+                bounds=(0, 130),
+            ),
+            RuleType(
+                "interests",
+                "Interests (any of)",
+                "psychographics",
+                Shape.LIST,
+                _any_of("interests", lower=True),
+                sensitive=_sensitive("interests"),
+                normalise=lambda text: " ".join(text.lower().split()),
+            ),
+        )
+    }
+
+
+def field_rule_types() -> dict[str, RuleType]:
+    """One rule type per registry field that has one, in the registry's order:
+    "any of" its choices or "any of" free texts, or the hand-written one."""
+    custom = _custom_field_rules()
+    found: dict[str, RuleType] = {}
+    for spec in registry.FIELDS:
+        if spec.segment is None:
+            continue
+        if spec.segment == registry.SegmentRule.CUSTOM:
+            found[spec.rule_name] = custom[spec.rule_name]
+            continue
+        choice = spec.segment == registry.SegmentRule.CHOICE
+        found[spec.rule_name] = RuleType(
+            spec.rule_name,
+            spec.label.capitalize(),
+            SEGMENT_GROUPS.get(spec.component, spec.component),
+            Shape.LIST,
+            _in(spec.name) if choice else _any_iexact(spec.name),
+            sensitive=spec.sensitive,
+            choices=_choices(spec.choices) if choice else None,
+        )
+    return found
+
+
 RULE_TYPES: dict[str, RuleType] = {
-    rule.field: rule
-    for rule in (
-        RuleType(
-            "country",
-            "Country",
-            "geography",
-            Shape.LIST,
-            _in("country"),
-            choices=_countries,
-            normalise=lambda text: validation.normalise_country(text.strip()),
-        ),
-        RuleType("region", "Region", "geography", Shape.LIST, _any_iexact("region")),
-        RuleType("city", "City", "geography", Shape.LIST, _any_iexact("city")),
-        RuleType(
-            "postcode_prefix",
-            "Postcode starts with",
-            "geography",
-            Shape.TEXT,
-            _postcode_prefix,
-            normalise=lambda text: " ".join(text.upper().split()),
-        ),
-        RuleType("age", "Age", "demographics", Shape.RANGE, _age, sensitive=True, bounds=(0, 130)),
-        RuleType(
-            "income_band",
-            "Income band",
-            "demographics",
-            Shape.LIST,
-            _in("income_band"),
-            sensitive=True,
-            choices=_choices(IncomeBand),
-        ),
-        RuleType("occupation", "Occupation", "demographics", Shape.LIST, _any_iexact("occupation")),
-        RuleType(
-            "interests",
-            "Interests (any of)",
-            "psychographics",
-            Shape.LIST,
-            _interests,
-            sensitive=True,
-            normalise=lambda text: " ".join(text.lower().split()),
-        ),
-        RuleType(
-            "lifestyle",
-            "Lifestyle",
-            "psychographics",
-            Shape.LIST,
-            _in("lifestyle"),
-            sensitive=True,
-            choices=_choices(Lifestyle),
-        ),
-        RuleType(
-            "values",
-            "Values",
-            "psychographics",
-            Shape.LIST,
-            _in("values"),
-            sensitive=True,
-            choices=_choices(ValuesOrientation),
-        ),
-        RuleType(
-            "attribute",
-            "Custom attribute",
-            "psychographics",
-            # Replaced, rule by rule, by the named attribute's own (_attribute_rule).
-            Shape.LIST,
-            lambda value: Q(),
-        ),
-        _score_range("rfm_r", "RFM recency score"),
-        _score_range("rfm_f", "RFM frequency score"),
-        _score_range("rfm_m", "RFM monetary score"),
-        RuleType(
-            "rfm_segment",
-            "RFM segment",
-            "buying pattern",
-            Shape.LIST,
-            _in("metrics__rfm_segment"),
-            choices=_choices(RfmSegment),
-        ),
-        RuleType(
-            "last_order_within_days",
-            "Last order within (days)",
-            "buying pattern",
-            Shape.DAYS,
-            _last_order_within,
-        ),
-        RuleType(
-            "total_spent",
-            "Total spent",
-            "buying pattern",
-            Shape.RANGE,
-            _range("metrics__total_spent"),
-            number=Decimal,
-            bounds=(Decimal(0), None),
-            help="In the reporting currency.",
-        ),
-        RuleType(
-            "order_count",
-            "Number of orders",
-            "buying pattern",
-            Shape.RANGE,
-            _range("metrics__order_count"),
-            bounds=(0, None),
-        ),
-        RuleType(
-            "category_bought",
-            "Bought in category (any of)",
-            "buying pattern",
-            Shape.LIST,
-            _bought(PurchaseKind.CATEGORY),
-            normalise=lambda text: " ".join(text.lower().split()),
-            help="A product category as the orders name it, in any case.",
-        ),
-        RuleType(
-            "channel",
-            "Bought through channel (any of)",
-            "buying pattern",
-            Shape.LIST,
-            _bought(PurchaseKind.CHANNEL),
-            choices=_choices(OrderChannel),
-        ),
-        RuleType(
-            "lifecycle_stage",
-            "Lifecycle stage",
-            "lifecycle",
-            Shape.LIST,
-            _in("lifecycle_stage"),
-            choices=_choices(LifecycleStage),
-        ),
-        RuleType(
-            "quality_score",
-            "Quality score",
-            "quality",
-            Shape.RANGE,
-            _range("quality_score"),
-            bounds=(0, 100),
-            help="0 to 100, from the last quality check; records not yet checked have none.",
-        ),
-        RuleType(
-            "consent",
-            "May be contacted (consent)",
-            "consent",
-            Shape.CONSENT,
-            _consent,
-            help="For a purpose on a channel, as governance records it.",
-        ),
-    )
+    **field_rule_types(),
+    **{
+        rule.field: rule
+        for rule in (
+            RuleType(
+                "attribute",
+                "Custom attribute",
+                "psychographics",
+                # Replaced, rule by rule, by the named attribute's own (_attribute_rule).
+                Shape.LIST,
+                lambda value: Q(),
+            ),
+            _score_range("rfm_r", "RFM recency score"),
+            _score_range("rfm_f", "RFM frequency score"),
+            _score_range("rfm_m", "RFM monetary score"),
+            RuleType(
+                "rfm_segment",
+                "RFM segment",
+                "buying pattern",
+                Shape.LIST,
+                _in("rfm_segment"),
+                choices=_choices(RfmSegment),
+            ),
+            RuleType(
+                "last_order_within_days",
+                "Last order within (days)",
+                "buying pattern",
+                Shape.DAYS,
+                _last_order_within,
+            ),
+            RuleType(
+                "total_spent",
+                "Total spent",
+                "buying pattern",
+                Shape.RANGE,
+                _range("total_spent"),
+                number=Decimal,
+                bounds=(Decimal(0), None),
+                help="In the reporting currency.",
+            ),
+            RuleType(
+                "order_count",
+                "Number of orders",
+                "buying pattern",
+                Shape.RANGE,
+                _range("order_count"),
+                bounds=(0, None),
+            ),
+            RuleType(
+                "category_bought",
+                "Bought in category (any of)",
+                "buying pattern",
+                Shape.LIST,
+                _any_of("categories", lower=True),
+                normalise=lambda text: " ".join(text.lower().split()),
+                help="A product category as the orders name it, in any case.",
+            ),
+            RuleType(
+                "channel",
+                "Bought through channel (any of)",
+                "buying pattern",
+                Shape.LIST,
+                _any_of("channels"),
+                choices=_choices(OrderChannel),
+            ),
+            RuleType(
+                "quality_score",
+                "Quality score",
+                "quality",
+                Shape.RANGE,
+                _range("quality_score"),
+                bounds=(0, 100),
+                help="0 to 100, from the last quality check; records not yet checked have none.",
+            ),
+            RuleType(
+                "consent",
+                "May be contacted (consent)",
+                "consent",
+                Shape.CONSENT,
+                _consent,
+                help="For a purpose on a channel, as governance records it.",
+            ),
+        )
+    },
 }
 
 SENSITIVE_RULES = tuple(name for name, rule in RULE_TYPES.items() if rule.sensitive)
+
+
+def rules_sensitive_fields(rules) -> set[str]:
+    """The sensitive rule types a (possibly nested, possibly invalid) rule
+    tree uses: a segment using any is shown only to those who may use them."""
+    found: set[str] = set()
+    stack = [rules]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            if node.get("field") in SENSITIVE_RULES:
+                found.add(node["field"])
+            children = node.get("rules")
+            if isinstance(children, list):
+                stack.extend(children)
+        elif isinstance(node, list):
+            stack.extend(node)
+    return found
 
 
 # Checking values ----------------------------------------------------------------

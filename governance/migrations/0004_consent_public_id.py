@@ -12,7 +12,9 @@ def fill(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("governance", "0003_role_permissions")]
+    dependencies = [
+        ("governance", "0002_purposes"),
+    ]
 
     operations = [
         migrations.AddField(

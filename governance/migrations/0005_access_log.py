@@ -4,7 +4,6 @@ import django.db.models.deletion
 from django.conf import settings
 from django.db import migrations, models
 
-from mis.roles import grant_operations
 
 # Nobody changes or deletes the access log through the app; on PostgreSQL the
 # database refuses it too, whoever asks. (TRUNCATE, which only the schema
@@ -38,13 +37,6 @@ def _postgres_only(sql):
     return run
 
 
-# The access log is read by those who answer for the data; nobody gets
-# change or delete.
-GRANTS = {
-    "Marketing manager": ["governance.view_accesslog"],
-    "Data protection lead": ["governance.view_accesslog"],
-}
-grant, revoke = grant_operations(GRANTS)
 
 
 class Migration(migrations.Migration):
@@ -78,5 +70,4 @@ class Migration(migrations.Migration):
             },
         ),
         migrations.RunPython(_postgres_only(APPEND_ONLY_SQL), _postgres_only(REMOVE_SQL)),
-        migrations.RunPython(grant, revoke),
     ]

@@ -6,28 +6,7 @@ import uuid
 from django.conf import settings
 from django.db import migrations, models
 
-from mis.roles import grant_operations
 
-# Managers and the data protection lead approve runs; the lead sets the
-# policies; the steward sees what is planned.
-GRANTS = {
-    "Marketing manager": [
-        "governance.view_retentionpolicy",
-        "governance.view_retentionrun",
-        "governance.approve_retentionrun",
-        "governance.view_tombstone",
-    ],
-    "Data protection lead": [
-        "governance.view_retentionpolicy",
-        "governance.add_retentionpolicy",
-        "governance.change_retentionpolicy",
-        "governance.view_retentionrun",
-        "governance.approve_retentionrun",
-        "governance.view_tombstone",
-    ],
-    "Data steward": ["governance.view_retentionpolicy", "governance.view_retentionrun"],
-}
-grant, revoke = grant_operations(GRANTS)
 
 
 class Migration(migrations.Migration):
@@ -132,5 +111,4 @@ class Migration(migrations.Migration):
             model_name='retentioncandidate',
             constraint=models.UniqueConstraint(fields=('run', 'customer_id'), name='retention_candidate_once'),
         ),
-        migrations.RunPython(grant, revoke),
     ]

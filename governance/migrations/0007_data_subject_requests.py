@@ -6,23 +6,7 @@ import uuid
 from django.conf import settings
 from django.db import migrations, models
 
-from mis.roles import grant_operations
 
-# The data protection lead answers requests; the steward may register one
-# (they often receive it) and follow it; managers see them.
-GRANTS = {
-    "Data protection lead": [
-        "governance.view_datasubjectrequest",
-        "governance.add_datasubjectrequest",
-        "governance.change_datasubjectrequest",
-    ],
-    "Data steward": [
-        "governance.view_datasubjectrequest",
-        "governance.add_datasubjectrequest",
-    ],
-    "Marketing manager": ["governance.view_datasubjectrequest"],
-}
-grant, revoke = grant_operations(GRANTS)
 
 
 class Migration(migrations.Migration):
@@ -63,5 +47,4 @@ class Migration(migrations.Migration):
                 'constraints': [models.CheckConstraint(condition=models.Q(('kind__in', ['access', 'portability', 'erasure', 'rectification', 'restriction', 'objection'])), name='dsr_kind_known'), models.CheckConstraint(condition=models.Q(('status__in', ['open', 'fulfilled', 'refused'])), name='dsr_status_known'), models.CheckConstraint(condition=models.Q(('extended_due_at__isnull', True), models.Q(('extension_reason', ''), _negated=True), _connector='OR'), name='dsr_extension_has_reason'), models.CheckConstraint(condition=models.Q(models.Q(('status', 'fulfilled'), _negated=True), ('identity_status', 'verified'), _connector='OR'), name='dsr_fulfilled_only_when_verified')],
             },
         ),
-        migrations.RunPython(grant, revoke),
     ]

@@ -4,25 +4,8 @@ import django.db.models.deletion
 from django.conf import settings
 from django.db import migrations, models
 
-from mis.roles import grant_operations
 
 _READ = ["governance.view_procedure", "governance.view_procedureversion"]
-# Everyone with a role reads the procedures; the data protection lead writes
-# them; managers and the lead see who has not read the current version.
-GRANTS = {
-    "Marketing staff": _READ,
-    "Marketing manager": [*_READ, "governance.view_acknowledgement"],
-    "Data steward": _READ,
-    "Data protection lead": [
-        *_READ,
-        "governance.add_procedure",
-        "governance.change_procedure",
-        "governance.add_procedureversion",
-        "governance.view_acknowledgement",
-    ],
-    "Integration": _READ,
-}
-grant, revoke = grant_operations(GRANTS)
 
 # The procedures the standard asks for (storage, confidentiality, security,
 # use and update of customer information). Their text is the organisation's
@@ -99,5 +82,4 @@ class Migration(migrations.Migration):
             constraint=models.UniqueConstraint(fields=('version', 'user'), name='acknowledged_once'),
         ),
         migrations.RunPython(seed, migrations.RunPython.noop),
-        migrations.RunPython(grant, revoke),
     ]

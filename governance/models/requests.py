@@ -10,6 +10,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from customers.reads import PersonalData
+
 # Art. 12(3): "within one month of receipt"; counted here as 30 days.
 RESPONSE_DAYS = 30
 # Art. 12(3): extendable "by two further months where necessary".
@@ -37,7 +39,7 @@ class RequestStatus(models.TextChoices):
     REFUSED = "refused", "Refused"
 
 
-class DataSubjectRequest(models.Model):
+class DataSubjectRequest(PersonalData, models.Model):
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     kind = models.CharField(max_length=16, choices=RequestKind.choices)
     customer = models.ForeignKey(
@@ -46,7 +48,13 @@ class DataSubjectRequest(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="data_subject_requests",
-        help_text="Empty once the person was erased.",
+        help_text="Empty once the person was erased, or when they were never in the database.",
+    )
+    # Who asked, when they are not (or no longer) a customer record: a person
+    # may ask what we hold, or object, before we hold anything about them.
+    requester_name = models.CharField(max_length=200, blank=True)
+    requester_contact = models.CharField(
+        max_length=254, blank=True, help_text="An e-mail address or phone number to answer on."
     )
     tombstone = models.ForeignKey(
         "governance.Tombstone", null=True, blank=True, on_delete=models.PROTECT, related_name="+"

@@ -20,6 +20,8 @@ from governance.models import (
 )
 from governance.services.audit import audit_record
 from governance.services.suppression import suppression_add
+from integrations.events import EventType
+from integrations.services import webhook_emit
 
 # Clocks disagree a little; an event further in the future than this is a mistake.
 CLOCK_SKEW = dt.timedelta(minutes=5)
@@ -88,7 +90,7 @@ def consent_check(
             add("expires_at", "Only a grant can expire.")
         elif expires_at <= occurred_at:
             add("expires_at", "Expiry must be after the event.")
-    if errors:
+    if errors or found is None:
         raise ValidationError(errors)
     return found
 
@@ -123,7 +125,7 @@ def consent_record(
         wording_text=wording_text,
         expires_at=expires_at,
     )
-    return Consent.objects.create(
+    event = Consent.objects.create(
         customer=customer,
         purpose=found,
         channel=channel,
@@ -136,6 +138,24 @@ def consent_record(
         evidence=evidence,
         actor=actor,
         expires_at=expires_at,
+    )
+    _consent_changed(event)
+    return event
+
+
+def _consent_changed(event: Consent) -> None:
+    """Tell webhook subscribers of one new consent event."""
+    webhook_emit(
+        event_type=EventType.CONSENT_CHANGED,
+        data={
+            "id": event.public_id,
+            # A new event is always someone's (the customer goes only at erasure).
+            "customer": event.customer.public_id if event.customer else None,
+            "purpose": event.purpose.code,
+            "channel": event.channel,
+            "status": event.status,
+            "occurred_at": event.occurred_at,
+        },
     )
 
 
@@ -203,6 +223,8 @@ def objection_register(
         for channel in (purpose.channels or Channel.values)
     ]
     Consent.objects.bulk_create(events)
+    for event in events:
+        _consent_changed(event)
     suppression_add(
         email=customer.email,
         phone=customer.phone,

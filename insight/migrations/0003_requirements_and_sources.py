@@ -10,8 +10,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('insight', '0002_business_case_permissions'),
-        migrations.swappable_dependency(settings.AUTH_USER_MODEL),
+        ("insight", "0001_business_cases"),
     ]
 
     operations = [

@@ -9,8 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('insight', '0004_requirement_permissions'),
-        migrations.swappable_dependency(settings.AUTH_USER_MODEL),
+        ("insight", "0003_requirements_and_sources"),
     ]
 
     operations = [

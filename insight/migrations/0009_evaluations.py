@@ -9,8 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('insight', '0008_plan_permissions'),
-        migrations.swappable_dependency(settings.AUTH_USER_MODEL),
+        ("insight", "0007_plan_and_insights"),
     ]
 
     operations = [

@@ -8,9 +8,8 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('customers', '0011_snapshot_permissions'),
-        ('insight', '0010_evaluation_permissions'),
-        migrations.swappable_dependency(settings.AUTH_USER_MODEL),
+        ("customers", "0010_campaign_snapshots"),
+        ("insight", "0009_evaluations"),
     ]
 
     operations = [

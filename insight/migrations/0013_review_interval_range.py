@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('insight', '0012_feedback_permissions'),
+        ("insight", "0011_feedback_and_problems"),
     ]
 
     operations = [

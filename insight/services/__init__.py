@@ -1,6 +1,7 @@
 """Writes of the insight app. Pages, the API, admin actions, commands and
 tasks all call these functions."""
 
+from insight.services import system  # noqa: F401  (services.system.*)
 from insight.services.business import (
     business_case_approve,
     business_case_create,
@@ -23,6 +24,12 @@ from insight.services.feedback import (
     problem_resolve,
     problem_triage,
 )
+from insight.services.plan import (
+    plan_agree,
+    task_revision_approve,
+    task_revision_propose,
+    task_revision_reject,
+)
 from insight.services.stakeholders import consultation_record
 from insight.services.strategy import (
     criterion_create,
@@ -39,6 +46,10 @@ from insight.services.strategy import (
 )
 
 __all__ = [
+    "plan_agree",
+    "task_revision_approve",
+    "task_revision_propose",
+    "task_revision_reject",
     "business_case_approve",
     "business_case_create",
     "business_case_missing",

@@ -8,7 +8,7 @@ class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
-        ('mis', '0002_export_permission'),
+        ("customers", "0005_customer_exports"),
     ]
 
     operations = [

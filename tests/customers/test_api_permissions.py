@@ -1,5 +1,5 @@
 """Who may do what through the API, persona by persona (the roles of
-mis/migrations/0001_roles.py)."""
+the role table in mis/roles.py)."""
 
 import pytest
 from django.urls import reverse

@@ -14,8 +14,9 @@ from openpyxl import load_workbook
 
 from customers.models import SENSITIVE_FIELDS, CustomerExport
 from mis import roles
+from mis.roles import ROLE_PERMISSIONS
 from tests.conftest import PERSONAS
-from tests.factories import ROLE_PERMISSIONS, CustomerFactory, UserFactory, ensure_role
+from tests.factories import CustomerFactory, UserFactory, ensure_role
 
 pytestmark = pytest.mark.django_db
 

@@ -42,7 +42,7 @@ def one_of_each(manager, marketing_user):
     CollectionOption.objects.create(
         requirement=need, source=source(), method="form", cost=1, benefit=2, risk=1
     )
-    task(made)
+    job = task(made)
     criterion(made)
     Insight.objects.create(
         strategy=made,
@@ -52,12 +52,48 @@ def one_of_each(manager, marketing_user):
         recommended_action="a",
         owner=marketing_user,
     )
+    agreed = in_force(strategy(), status="approved")
+    agreed_task = task(agreed)
+    services.plan_agree(strategy=agreed, actor=manager)
+    services.task_revision_propose(
+        task=agreed_task,
+        actor=marketing_user,
+        reason="later",
+        due_on=job.due_on.replace(year=2027),
+    )
     live = in_force(strategy())
     services.review_trigger_fire(strategy=live, kind="scheduled", reason="due")
     services.problem_report(actor=marketing_user, title="t", report="r", severity="low")
     services.feedback_give(author=marketing_user, rating=3)
     services.business_case_submit(case=case, actor=marketing_user)
+    system_records(manager)
     return made
+
+
+def system_records(owner):
+    import datetime as dt
+
+    from insight.models import (
+        AcceptanceCheck,
+        CodeOfPractice,
+        DevelopmentTask,
+        FunctionalRequirement,
+        Improvement,
+    )
+
+    need = FunctionalRequirement.objects.create(reference="FR-1", statement="s", moscow="must")
+    AcceptanceCheck.objects.create(requirement=need, kind="manual", description="d")
+    DevelopmentTask.objects.create(
+        title="t",
+        owner=owner,
+        starts_on=dt.date(2026, 1, 1),
+        due_on=dt.date(2026, 2, 1),
+        budget_planned=1,
+    )
+    Improvement.objects.create(title="i", source="other")
+    CodeOfPractice.objects.create(
+        title="c", source="s", duties="d", owner=owner, next_review_on=dt.date(2027, 1, 1)
+    )
 
 
 def insight_models():

@@ -9,7 +9,6 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from tests.conftest import PERSONAS
 from tests.factories import PASSWORD, CustomerFactory, OrderFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -77,18 +76,6 @@ def test_logging_out_ends_the_session(page_client_for, marketing_user):
     assert client.get(reverse("home")).status_code == 302
 
 
-@pytest.mark.parametrize("name", PERSONAS)
-@pytest.mark.parametrize("section", SECTIONS)
-def test_every_section_opens_or_refuses_every_persona_plainly(
-    page_client_for, persona, name, section
-):
-    response = page_client_for(persona(name)).get(f"/{section}/")
-
-    assert response.status_code in (200, 403)
-    if response.status_code == 200:
-        assert b"<h1>" in response.content
-
-
 @pytest.mark.parametrize(
     "name", ["marketing_user", "manager", "steward", "dpo", "integration_user"]
 )
@@ -117,18 +104,6 @@ def test_the_home_page_shows_no_customer_to_a_user_without_a_role(page_client_fo
     assert b"no role" in response.content
 
 
-def test_the_navigation_shows_every_section_and_admin_only_to_staff(page_client_for, steward):
-    staff = UserFactory(username="admin", is_staff=True)
-
-    page = page_client_for(steward).get(reverse("home")).content.decode()
-    staff_page = page_client_for(staff).get(reverse("home")).content.decode()
-
-    for label in ("Customers", "Imports", "Quality", "Segments", "Insight", "Governance"):
-        assert f">{label}</a>" in page
-    assert ">Admin</a>" not in page
-    assert ">Admin</a>" in staff_page
-
-
 def test_the_home_page_runs_the_same_few_queries_for_5_or_60_customers(
     page_client_for, marketing_user, django_assert_max_num_queries
 ):
@@ -143,7 +118,9 @@ def test_the_home_page_runs_the_same_few_queries_for_5_or_60_customers(
 
     # One more than before the overview's key figures: before the first metrics
     # refresh it looks for the refreshed counts, then counts live.
-    assert len(few.captured_queries) <= 9
+    # Three of them write the access-log row for the recent customers shown
+    # (the chain's lock, the previous row's hash, the insert).
+    assert len(few.captured_queries) <= 12
 
 
 # API docs ---------------------------------------------------------------------
