@@ -25,7 +25,7 @@ from customers.models.duplicates import (
 from customers.models.exports import CustomerExport, ExportFormat, ExportStatus, ExportVia
 from customers.models.facts import CustomerFacts
 from customers.models.imports import ImportJob, ImportKind, ImportRowError, ImportStatus
-from customers.models.metrics import CustomerMetrics, CustomerPurchase, PurchaseKind, RfmSegment
+from customers.models.metrics import CustomerMetrics, RfmSegment
 from customers.models.orders import Order, OrderChannel, OrderLine
 from customers.models.quality import (
     SEVERITY_WEIGHTS,
@@ -63,7 +63,6 @@ __all__ = [
     "CustomerExport",
     "CustomerKind",
     "CustomerMetrics",
-    "CustomerPurchase",
     "DuplicateCandidate",
     "DuplicateSweep",
     "ExportFormat",
@@ -85,7 +84,6 @@ __all__ = [
     "Order",
     "OrderChannel",
     "OrderLine",
-    "PurchaseKind",
     "QualityIssue",
     "QualityIssueStatus",
     "QualityRule",
