@@ -126,6 +126,9 @@ def main() -> None:
     parser.add_argument(
         "--skip-refresh", action="store_true", help="Count as the last refresh left it."
     )
+    parser.add_argument(
+        "--skip-snapshot", action="store_true", help="Leave out the snapshot and export."
+    )
     args = parser.parse_args()
 
     if connection.vendor != "postgresql":
@@ -173,7 +176,8 @@ def main() -> None:
         print(f"{label:50} {median:9.1f} {p95:8.1f} {matched:>10,}{flag}")
 
     freshness(client)
-    snapshot_and_export()
+    if not args.skip_snapshot:
+        snapshot_and_export()
 
     print()
     for label, path, goal in (
