@@ -39,7 +39,7 @@ from django.test import Client  # noqa: E402
 from django.test.utils import setup_test_environment  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
-from benchmarks.customer_list import timed  # noqa: E402
+from benchmarks.customer_list import print_server_settings, timed  # noqa: E402
 from customers.analytics.metrics import metrics_refresh  # noqa: E402
 from customers.models import Customer, ExportVia, Order, Segment  # noqa: E402
 from customers.segments.builder import rules_from_form  # noqa: E402
@@ -56,27 +56,6 @@ COUNT_GOAL_MS = 300
 OVERVIEW_GOAL_MS = 500
 REFRESH_GOAL_S = 60
 EXPORT_GOAL_S = 30
-SERVER_SETTINGS = (
-    "server_version",
-    "shared_buffers",
-    "work_mem",
-    "effective_cache_size",
-    "maintenance_work_mem",
-    "max_parallel_workers_per_gather",
-    "random_page_cost",
-    "jit",
-    "autovacuum",
-)
-
-
-def print_server_settings() -> None:
-    """The PostgreSQL settings a benchmark ran under, one line."""
-    with connection.cursor() as cursor:
-        shown = []
-        for name in SERVER_SETTINGS:
-            cursor.execute(f"SHOW {name}")
-            shown.append(f"{name}={cursor.fetchone()[0]}")
-    print("PostgreSQL: " + ", ".join(shown))
 
 
 def _form(*rules, op="and") -> dict:
