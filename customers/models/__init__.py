@@ -35,7 +35,7 @@ from customers.models.exports import CustomerExport, ExportFormat, ExportStatus,
 from customers.models.facts import CustomerFacts
 from customers.models.imports import ImportJob, ImportKind, ImportRowError, ImportStatus
 from customers.models.lists import SavedView, StaticList, StaticListMember
-from customers.models.metrics import CustomerMetrics, CustomerPurchase, PurchaseKind, RfmSegment
+from customers.models.metrics import CustomerMetrics, RfmSegment
 from customers.models.orders import Order, OrderChannel, OrderLine
 from customers.models.quality import (
     SEVERITY_WEIGHTS,
@@ -83,7 +83,6 @@ __all__ = [
     "CustomerExport",
     "CustomerKind",
     "CustomerMetrics",
-    "CustomerPurchase",
     "DuplicateCandidate",
     "DuplicateSweep",
     "ExportFormat",
@@ -105,7 +104,6 @@ __all__ = [
     "Order",
     "OrderChannel",
     "OrderLine",
-    "PurchaseKind",
     "QualityIssue",
     "QualityIssueStatus",
     "QualityRule",
