@@ -33,9 +33,9 @@ django.setup()
 
 from django.db import connection  # noqa: E402
 
-from customers import demo  # noqa: E402
 from customers.duplicates import sweep as sweeps  # noqa: E402
 from customers.models import Customer, DuplicateCandidate, MatchDecision  # noqa: E402
+from demo.writer import seed_demo  # noqa: E402
 
 
 def true_pairs(truth_path: Path, present: set | None = None) -> tuple[set, dict]:
@@ -82,9 +82,7 @@ def main() -> None:
     if not args.use_existing and (have != args.customers or not args.truth.exists()):
         args.truth.parent.mkdir(parents=True, exist_ok=True)
         print(f"Seeding {args.customers} demo customers (seed {args.seed})...")
-        demo.seed_demo(
-            customers=args.customers, seed=args.seed, truth_path=args.truth, reset=have > 0
-        )
+        seed_demo(customers=args.customers, seed=args.seed, truth_path=args.truth, reset=have > 0)
     ids = dict(Customer.objects.filter(source="demo").values_list("pk", "external_id"))
     truth, variation = true_pairs(args.truth, set(ids.values()))
 

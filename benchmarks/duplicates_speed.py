@@ -33,10 +33,10 @@ django.setup()
 
 from django.db import connection  # noqa: E402
 
-from customers import demo  # noqa: E402
 from customers.duplicates import sweep as sweeps  # noqa: E402
 from customers.duplicates.entry import likely_duplicates  # noqa: E402
 from customers.models import Customer  # noqa: E402
+from demo.writer import seed_demo  # noqa: E402
 
 
 def peak_mb() -> float:
@@ -57,7 +57,7 @@ def main() -> None:
         print(f"Seeding {args.customers} demo customers...")
         truth = Path("var/bench/truth_speed.csv")
         truth.parent.mkdir(parents=True, exist_ok=True)
-        demo.seed_demo(
+        seed_demo(
             customers=args.customers,
             seed=args.seed,
             max_orders=1,

@@ -33,7 +33,7 @@ from django.test import Client  # noqa: E402
 from django.test.utils import setup_test_environment  # noqa: E402
 
 from benchmarks.customer_list import timed  # noqa: E402
-from customers.analytics.metrics import metrics_refresh  # noqa: E402
+from customers.analytics.services import metrics_refresh  # noqa: E402
 from customers.models import Customer, Order  # noqa: E402
 from customers.segments.builder import rules_from_form  # noqa: E402
 from customers.segments.compiler import segment_queryset  # noqa: E402

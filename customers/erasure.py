@@ -19,6 +19,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.db.models import Q
 from django.utils import timezone
 
+from customers import fields as registry
 from customers.models import (
     CampaignSnapshotMember,
     Customer,
@@ -32,30 +33,19 @@ from customers.models import (
 )
 from mis.locks import lock_many
 
-# What an anonymised record keeps: kind, lifecycle stage, country and the
-# dates that say when it was active (the orders still count, anonymously).
-ANONYMISED_VALUES = {
-    "first_name": "",
-    "last_name": "",
-    "organisation_name": "",
-    "email": "",
-    "phone": "",
-    "address_line1": "",
-    "address_line2": "",
-    "city": "",
-    "region": "",
-    "postcode": "",
-    "date_of_birth": None,
-    "occupation": "",
-    "income_band": "",
-    "household_size": None,
-    "lifestyle": "",
-    "values": "",
-    "attributes": {},
-    "field_sources": {},
-    "source": "erased",
-    "last_verified_at": None,
-}
+def anonymised_values() -> dict:
+    """What an anonymised record is left with: each field as the field
+    registry says erasure leaves it (kind, lifecycle stage and country are
+    kept, with the dates that say when it was active: the orders still count,
+    anonymously), everything else blanked."""
+    return {
+        **registry.erased_values(),
+        "attributes": {},
+        "field_sources": {},
+        "source": "erased",
+    }
+
+
 MERGE_REASON_SCRUBBED = "merged with an erased record"
 
 
@@ -165,7 +155,7 @@ def customer_records_erase(
             # the external id keeps the database's "has an identity" check
             # and says why.
             Customer.objects.filter(pk=customer.pk).update(
-                **ANONYMISED_VALUES,
+                **anonymised_values(),
                 external_id=f"erased:{reference}"
                 + (f":{customer.pk}" if len(customers) > 1 else ""),
                 archived_at=customer.archived_at or now,

@@ -30,8 +30,8 @@ from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 from customers import policy
+from customers import fields as registry
 from customers.filters import CustomerFilter
-from customers.imports.mapping import CANONICAL_CUSTOMER_COLUMNS
 from customers.masking import masked_fields_for
 from customers.models import (
     AttributeDefinition,
@@ -47,10 +47,8 @@ from mis.csvfiles import csv_text, safe_cell
 EXPORT_PERMISSION = "customers.export_customer"
 COMMAND_LINE = "command line"
 
-# The columns an import reads, under the names it reads them, so that an export
-# can be imported again.
-IMPORT_COLUMNS = CANONICAL_CUSTOMER_COLUMNS
-RECORD_COLUMNS = ("kind", "lifestyle", "values", "source", "created_at")
+# The record's columns beyond the field registry's.
+SYSTEM_COLUMNS = ("source", "created_at")
 # Derived from the customer's orders. Amounts are in the orders' currency; a
 # customer who bought in several currencies gets one figure per currency, in
 # the order of ``order_currency``, because there is no exchange rate to add
@@ -76,13 +74,16 @@ XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml
 
 
 def export_columns() -> list[str]:
-    """Every column, in the default order: the public id, the import's columns,
-    the rest of the record, custom attributes by name, the buying pattern."""
+    """Every column, in the default order: the public id, the import's columns
+    (under the names it reads them, so that an export can be imported again),
+    the rest of the record, custom attributes by name, the buying pattern.
+    The fields' columns are the field registry's."""
     attributes = AttributeDefinition.objects.order_by("name").values_list("name", flat=True)
     return [
         "id",
-        *IMPORT_COLUMNS,
-        *RECORD_COLUMNS,
+        *registry.importable_columns(),
+        *registry.record_export_columns(),
+        *SYSTEM_COLUMNS,
         *(ATTRIBUTE_PREFIX + name for name in attributes),
         *BUYING_PATTERN_COLUMNS,
         *METRICS_COLUMNS,
@@ -99,8 +100,8 @@ def customer_export_fields(*, requested: str | Sequence[str] | None, actor) -> l
     """
     names = requested.split(",") if isinstance(requested, str) else list(requested or ())
     names = list(dict.fromkeys(name.strip() for name in names if name.strip()))
-    # Sensitive columns have the names of the sensitive fields.
-    hidden = set() if actor is None else set(masked_fields_for(actor))
+    masked = set() if actor is None else set(masked_fields_for(actor))
+    hidden = {column for column, name in registry.sensitive_columns().items() if name in masked}
     allowed = [column for column in export_columns() if column not in hidden]
     if not names:
         return allowed
@@ -221,15 +222,16 @@ def _getter(column: str) -> Getter:
     """How to read one column from a customer and its chunk's buying patterns."""
     if column == "id":
         return lambda customer, patterns: str(customer.public_id)
-    if column == "organisation":
-        return lambda customer, patterns: customer.organisation_name
-    if column == "country":
-        return lambda customer, patterns: customer.country.code or ""
-    if column == "interests":
-        # The prefetched interests, already in name order: no query per customer.
+    spec = registry.by_column(column)
+    if spec is not None and spec.type == registry.Type.COUNTRY:
+        return lambda customer, patterns: getattr(customer, spec.name).code or ""
+    if spec is not None and spec.type == registry.Type.TAGS:
+        # The prefetched tags, already in name order: no query per customer.
         return lambda customer, patterns: MULTI_VALUE_SEPARATOR.join(
-            interest.name for interest in customer.interests.all()
+            tag.name for tag in getattr(customer, spec.name).all()
         )
+    if spec is not None:
+        return lambda customer, patterns: _text(getattr(customer, spec.name))
     if column.startswith(ATTRIBUTE_PREFIX):
         name = column.removeprefix(ATTRIBUTE_PREFIX)
         return lambda customer, patterns: _text((customer.attributes or {}).get(name))

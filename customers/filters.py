@@ -20,9 +20,11 @@ from customers.models import (
     Lifestyle,
     Order,
     OrderChannel,
+    QualityIssue,
     ValuesOrientation,
 )
 
+IMPORT_CHANGES = [("created", "Created"), ("updated", "Updated"), ("flagged", "Flagged")]
 SENSITIVE_FILTERS = ("income_band", "age_min", "age_max", "interest", "lifestyle", "values")
 
 
@@ -61,6 +63,11 @@ class CustomerFilter(django_filters.FilterSet):
     created_after = django_filters.DateTimeFilter(field_name="created_at", lookup_expr="gte")
     created_before = django_filters.DateTimeFilter(field_name="created_at", lookup_expr="lt")
     archived = django_filters.BooleanFilter(method="filter_archived")
+    # The records one import created, updated or flagged (its summary links here).
+    imported_by = django_filters.UUIDFilter(method="filter_imported_by", label="Import")
+    import_change = django_filters.ChoiceFilter(
+        choices=IMPORT_CHANGES, method="filter_noop", label="What the import did"
+    )
 
     class Meta:
         model = Customer
@@ -110,6 +117,22 @@ class CustomerFilter(django_filters.FilterSet):
 
     def filter_interest(self, queryset, name, value):
         return queryset.filter(interests__name=value.strip().lower())
+
+    def filter_noop(self, queryset, name, value):
+        return queryset  # read by filter_imported_by
+
+    def filter_imported_by(self, queryset, name, value):
+        """An import names itself in the history rows it writes (created,
+        updated) and in the quality issues it opens (flagged)."""
+        reason = f"import {value}"
+        change = self.form.cleaned_data.get("import_change") or ""
+        if change == "flagged":
+            flagged = QualityIssue.objects.filter(detected_by=reason)
+            return queryset.filter(pk__in=flagged.values("customer_id"))
+        history = Customer.history.filter(history_change_reason=reason)
+        if change in ("created", "updated"):
+            history = history.filter(history_type="+" if change == "created" else "~")
+        return queryset.filter(pk__in=history.values("id"))
 
     def filter_archived(self, queryset, name, value):
         return queryset.filter(archived_at__isnull=not value)

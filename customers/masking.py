@@ -1,6 +1,7 @@
-"""Who may see sensitive fields, and what the others see instead."""
+"""Who may see sensitive fields, and what the others see instead. Which
+fields are sensitive is the field registry's word (customers.fields)."""
 
-from customers.models import SENSITIVE_FIELDS
+from customers import fields as registry
 
 SENSITIVE_PERMISSION = "customers.view_sensitive_data"
 MASK = "•••• restricted"
@@ -12,4 +13,4 @@ def can_view_sensitive(user) -> bool:
 
 def masked_fields_for(user) -> tuple[str, ...]:
     """The fields ``user`` must not see; empty when they may see everything."""
-    return () if can_view_sensitive(user) else SENSITIVE_FIELDS
+    return () if can_view_sensitive(user) else registry.sensitive_names()

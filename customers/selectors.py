@@ -34,3 +34,26 @@ def customer_export_queryset() -> QuerySet[Customer]:
     """Customers for an export, which reads their interests and orders itself,
     a chunk at a time (customers.exports)."""
     return Customer.objects.all()
+
+
+PICK_LIMIT = 10
+
+
+def customer_pick_matches(term: str, *, limit: int = PICK_LIMIT) -> list[Customer]:
+    """Customers a person may mean by ``term``: a name, an e-mail, a phone or
+    postcode (the search column and its trigram index), or an external id
+    (its own index). Archived records are included (a data-subject request may
+    be about one); merged ones lead to their survivor and are left out."""
+    from django.db.models import Q
+
+    term = " ".join((term or "").split())
+    if len(term) < 2:
+        return []
+    return list(
+        Customer.objects.filter(
+            Q(search_text__contains=term.upper()) | Q(external_id=term),
+            merged_into__isnull=True,
+        )
+        .exclude(source="erased")
+        .order_by("last_name", "first_name", "pk")[:limit]
+    )

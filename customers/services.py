@@ -13,36 +13,21 @@ from django.db import transaction
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
 
+from customers import fields as registry
 from customers.masking import masked_fields_for
 from customers.models import Customer, Interest, Order, OrderLine
 from customers.quality.services import quality_check_customers
 from customers.validation import normalise_tag
+from integrations.events import EventType
+from integrations.services import webhook_emit
+from mis.history import history_actor, history_note
 from mis.locks import lock_one
 
-# Fields a caller may set through customer_create / customer_update.
+# Fields a caller may set through customer_create / customer_update: the
+# registry's (interests, many-to-many, are set on their own) and attributes.
 CUSTOMER_WRITABLE_FIELDS = (
-    "kind",
-    "first_name",
-    "last_name",
-    "organisation_name",
-    "external_id",
-    "email",
-    "phone",
-    "address_line1",
-    "address_line2",
-    "city",
-    "region",
-    "postcode",
-    "country",
-    "date_of_birth",
-    "occupation",
-    "income_band",
-    "household_size",
-    "lifestyle",
-    "values",
+    *(spec.name for spec in registry.FIELDS if spec.type != registry.Type.TAGS),
     "attributes",
-    "lifecycle_stage",
-    "last_verified_at",
 )
 
 
@@ -60,8 +45,9 @@ def _check_sensitive_write(actor, data: Mapping[str, Any], customer: Customer | 
 
 def _interests_from(names: Iterable[str] | None) -> list[Interest]:
     wanted = sorted({normalise_tag(n) for n in names or () if normalise_tag(n)})
-    if any(len(name) > 64 for name in wanted):
-        raise ValidationError({"interests": "An interest is at most 64 characters."})
+    longest = registry.limit("interests", "max_length")
+    if any(len(name) > longest for name in wanted):
+        raise ValidationError({"interests": f"An interest is at most {longest} characters."})
     existing = {i.name: i for i in Interest.objects.filter(name__in=wanted)}
     missing = [Interest(name=n) for n in wanted if n not in existing]
     if missing:
@@ -112,15 +98,15 @@ def customer_create(*, data: Mapping[str, Any], source: str, actor=None) -> Cust
     customer.full_clean()
     interests = _interests_from(data.get("interests")) if "interests" in data else []
     _record_sources(customer, [*fields, *(["interests"] if interests else [])], source)
-    customer._history_user = actor if actor and actor.is_authenticated else None
-    customer._change_reason = f"created from {source}"
+    history_note(customer, actor=actor, reason=f"created from {source}")
     customer.save()
     if interests:
         # Interests are a many-to-many, saved after the row: history records
         # them as a second entry, which says so.
-        customer._change_reason = f"interests from {source}"
+        history_note(customer, actor=actor, reason=f"interests from {source}")
         customer.interests.set(interests)
     quality_check_customers(ids=[customer.pk])
+    webhook_emit(event_type=EventType.CUSTOMER_CREATED, data={"id": customer.public_id})
     return customer
 
 
@@ -148,12 +134,16 @@ def customer_update(
     if not changed and not interests_changed:
         return customer
     _record_sources(customer, [*changed, *(["interests"] if interests_changed else [])], source)
-    customer._history_user = actor if actor and actor.is_authenticated else None
-    customer._change_reason = f"updated from {source}"
+    history_note(customer, actor=actor, reason=f"updated from {source}")
     customer.save()
     if interests_changed:
         customer.interests.set(interests)
     quality_check_customers(ids=[customer.pk])
+    # The names of the fields that changed, never their values.
+    webhook_emit(
+        event_type=EventType.CUSTOMER_UPDATED,
+        data={"id": customer.public_id, "fields": [*changed, *(["interests"] * interests_changed)]},
+    )
     return customer
 
 
@@ -166,8 +156,7 @@ def customer_mark_verified(*, customer: Customer, actor=None) -> Customer:
     customer = lock_one(customer)
     customer.last_verified_at = timezone.now()
     _record_sources(customer, ["last_verified_at"], "verified")
-    customer._history_user = actor if actor and actor.is_authenticated else None
-    customer._change_reason = "marked verified"
+    history_note(customer, actor=actor, reason="marked verified")
     customer.save(update_fields=["last_verified_at", "field_sources", "updated_at"])
     quality_check_customers(ids=[customer.pk])
     return customer
@@ -181,9 +170,9 @@ def customer_archive(*, customer: Customer, actor=None, reason: str = "") -> Cus
     if customer.is_archived:
         return customer
     customer.archived_at = timezone.now()
-    customer._history_user = actor if actor and actor.is_authenticated else None
-    customer._change_reason = f"archived: {reason}" if reason else "archived"
+    history_note(customer, actor=actor, reason=f"archived: {reason}" if reason else "archived")
     customer.save(update_fields=["archived_at", "updated_at"])
+    webhook_emit(event_type=EventType.CUSTOMER_ARCHIVED, data={"id": customer.public_id})
     return customer
 
 
@@ -193,8 +182,7 @@ def customer_restore(*, customer: Customer, actor=None) -> Customer:
     if not customer.is_archived:
         return customer
     customer.archived_at = None
-    customer._history_user = actor if actor and actor.is_authenticated else None
-    customer._change_reason = "restored"
+    history_note(customer, actor=actor, reason="restored")
     customer.save(update_fields=["archived_at", "updated_at"])
     return customer
 
@@ -211,24 +199,28 @@ def order_create(
     """Store an order with its lines; the order total is the sum of the lines."""
     if not lines:
         raise ValidationError({"lines": "An order needs at least one line."})
+    # Missing values reach full_clean, which names the field.
+    ordered_at: Any = data.get("ordered_at")
     order = Order(
         customer=customer,
         source=source,
         external_id=(data.get("external_id") or "").strip(),
-        ordered_at=data.get("ordered_at"),
+        ordered_at=ordered_at,
         currency=(data.get("currency") or "GBP").upper(),
         channel=data.get("channel") or "",
     )
-    line_objects = [
-        OrderLine(
-            order=order,
-            product_category=(line.get("product_category") or "").strip(),
-            # Only a missing quantity means 1; a 0 must reach validation.
-            quantity=1 if line.get("quantity") in (None, "") else line["quantity"],
-            amount=line.get("amount"),
+    line_objects: list[OrderLine] = []
+    for given in lines:
+        amount: Any = given.get("amount")
+        line_objects.append(
+            OrderLine(
+                order=order,
+                product_category=(given.get("product_category") or "").strip(),
+                # Only a missing quantity means 1; a 0 must reach validation.
+                quantity=1 if given.get("quantity") in (None, "") else given["quantity"],
+                amount=amount,
+            )
         )
-        for line in lines
-    ]
     errors: dict[str, list] = {}
     try:
         order.full_clean(exclude=["customer"])
@@ -243,9 +235,9 @@ def order_create(
     if errors:
         raise ValidationError(errors)
     order.total_amount = sum((line.amount for line in line_objects), Decimal("0.00"))
-    order._history_user = actor if actor and actor.is_authenticated else None
+    history_note(order, actor=actor, reason=f"created from {source}")
     order.save()
     for line in line_objects:
         line.order = order
-    bulk_create_with_history(line_objects, OrderLine, default_user=order._history_user)
+    bulk_create_with_history(line_objects, OrderLine, default_user=history_actor(actor))
     return order

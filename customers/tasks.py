@@ -2,8 +2,8 @@ import datetime as dt
 
 from celery import group, shared_task
 
-from customers.analytics.metrics import metrics_refresh
-from customers.imports.service import import_run
+from customers.analytics.services import metrics_refresh
+from customers.imports.service import import_jobs_resume_stale, import_run
 from customers.models import Customer, ImportJob, QualityRunChunk
 from customers.quality import services as quality
 from customers.quality.redundant import redundancy_sweep
@@ -15,6 +15,13 @@ def import_run_task(job_id: int) -> str:
     as it is, and batches already committed are not written again."""
     job = import_run(job=ImportJob.objects.get(pk=job_id))
     return job.status
+
+
+@shared_task
+def import_resume_stale_task() -> list[str]:
+    """Queue again the imports whose worker died mid-job (beat, every few
+    minutes); each resumes after its last committed batch."""
+    return [str(job.public_id) for job in import_jobs_resume_stale()]
 
 
 @shared_task

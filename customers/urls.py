@@ -8,6 +8,7 @@ urlpatterns = [
     path("", views.customer_list, name="list"),
     path("new/", views.customer_create, name="create"),
     path("export/", views.customer_export, name="export"),
+    path("pick/", views.customer_pick, name="pick"),
     path("<uuid:public_id>/", views.customer_detail, name="detail"),
     path("<uuid:public_id>/edit/", views.customer_edit, name="edit"),
     path("<uuid:public_id>/archive/", views.customer_archive, name="archive"),

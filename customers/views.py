@@ -1,7 +1,10 @@
+from datetime import date
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import ValidationError
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.html import format_html
@@ -14,8 +17,11 @@ from customers.forms import CustomerForm
 from customers.masking import MASK, can_view_sensitive, masked_fields_for
 from customers.models import DATA_COMPONENTS, Customer, ExportFormat, ExportVia
 from mis.pagination import keyset_page, without_empty_params
+from mis.templatetags.mis_format import day, phone_display
 
 HISTORY_LIMIT = 50
+# What governance's erasure leaves in an anonymised record's source.
+ERASED_SOURCE = "erased"
 MATCH_COUNT_CAP = 10_000
 
 
@@ -114,8 +120,12 @@ def _components(customer: Customer, user) -> list[dict]:
                 value = getattr(customer, f"get_{name}_display")()
             elif name == "country":
                 value = customer.country.name if customer.country else ""
+            elif name == "phone":
+                value = phone_display(customer.phone)
             else:
                 value = getattr(customer, name)
+                if isinstance(value, date):
+                    value = day(value)
             rows.append(
                 {
                     "label": field.verbose_name,
@@ -150,7 +160,9 @@ def _history(customer: Customer, user) -> list[dict]:
 @require_GET
 @permission_required("customers.view_customer", raise_exception=True)
 def customer_detail(request, public_id):
-    customer = get_object_or_404(selectors.customer_list_queryset(), public_id=public_id)
+    customer = selectors.customer_list_queryset().filter(public_id=public_id).first()
+    if customer is None or customer.source == ERASED_SOURCE:
+        return _erased_or_not_found(request, public_id, customer)
     if customer.merged_into_id:  # an old link to a merged record leads to its survivor
         return redirect(customer.merged_into)
     reads.describe(action="view", detail="customer page")
@@ -174,6 +186,21 @@ def customer_detail(request, public_id):
         "masked": masked,
     }
     return render(request, "customers/detail.html", context)
+
+
+def _erased_or_not_found(request, public_id, customer):
+    """An erased record's page says so (410 Gone), with when and why from its
+    tombstone; any other unknown id is a plain 404."""
+    from governance.models import Tombstone
+
+    if customer is not None:  # anonymised: the row stays, empty
+        reference = customer.external_id.removeprefix("erased:")
+        tombstone = Tombstone.objects.filter(reference=reference).first()
+    else:
+        tombstone = Tombstone.objects.filter(record_key=Tombstone.record_key_for(public_id)).first()
+        if tombstone is None:
+            raise Http404("No customer with this id.")
+    return render(request, "customers/erased.html", {"tombstone": tombstone}, status=410)
 
 
 @require_POST
@@ -258,3 +285,37 @@ def customer_archive(request, public_id):
         services.customer_archive(customer=customer, actor=request.user)
         messages.success(request, "The customer was archived; it no longer appears in lists.")
     return redirect(customer)
+
+
+# The customer picker: a search box wherever a customer is chosen -------------
+
+
+def _picker_field(request) -> str:
+    """The form field the picker fills (its hidden input's name)."""
+    field = request.GET.get("field", "customer")
+    return field if field.isidentifier() else "customer"
+
+
+@require_GET
+@permission_required("customers.view_customer", raise_exception=True)
+def customer_pick(request):
+    """Matches for what was typed, as buttons that choose one; or, with
+    ``chosen=<id>``, the picker showing that customer chosen."""
+    field = _picker_field(request)
+    chosen = request.GET.get("chosen")
+    if chosen:
+        customer = get_object_or_404(Customer, public_id=chosen, merged_into__isnull=True)
+        return render(request, "customers/_picker.html", {"field": field, "chosen": customer})
+    if "clear" in request.GET:
+        return render(request, "customers/_picker.html", {"field": field})
+    term = request.GET.get("q", "")
+    return render(
+        request,
+        "customers/_picker_results.html",
+        {
+            "field": field,
+            "term": term,
+            "matches": selectors.customer_pick_matches(term),
+            "limit": selectors.PICK_LIMIT,
+        },
+    )

@@ -40,3 +40,23 @@ class ChoiceOfEvent(forms.Form):
 
     purpose = forms.CharField(max_length=64)
     channel = forms.ChoiceField(choices=Channel.choices)
+
+
+class WithdrawalForm(forms.Form):
+    """How a withdrawal reached us: the proof of it, as for a grant."""
+
+    capture_method = forms.ChoiceField(
+        label="How did the withdrawal arrive?",
+        choices=[
+            ("", "Choose…"),
+            *STAFF_METHODS,
+            (CaptureMethod.WEB_FORM, CaptureMethod.WEB_FORM.label),
+            (CaptureMethod.UNSUBSCRIBE_LINK, CaptureMethod.UNSUBSCRIBE_LINK.label),
+        ],
+    )
+    source = forms.CharField(
+        max_length=200,
+        required=False,
+        label="Reference (optional)",
+        help_text="The call, letter or e-mail, e.g. “e-mail of 26 Nov 2026”.",
+    )

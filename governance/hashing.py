@@ -17,6 +17,7 @@ every customer against the list in one query.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 
@@ -48,6 +49,9 @@ def normalise_email(value: str) -> str:
     return validation.normalise_email(value or "")
 
 
+# An import hashes every row's phone to check the suppression list: each
+# distinct number is parsed once.
+@functools.lru_cache(maxsize=100_000)
 def normalise_phone(value: str, country: str | None = "GB") -> str:
     """E.164 when the number parses, else the digits as given (a value that
     cannot be parsed still gets a stable hash)."""

@@ -1,14 +1,14 @@
 """The record of processing activities (GDPR Art. 30) and the tags of the
 customer record's fields.
 
-Each field's category is its data component and its sensitivity comes from
-customers.models.SENSITIVE_FIELDS, the same constants that drive masking and
-the export's columns, so the register cannot drift from what the software
-does."""
+Each field's category, whether it is personal and whether it is sensitive
+come from the field registry (customers.fields), the declarations that drive
+masking, the export's columns and erasure, so the register cannot drift from
+what the software does."""
 
 from __future__ import annotations
 
-from customers.models import DATA_COMPONENTS, SENSITIVE_FIELDS, Customer
+from customers import fields as registry
 from governance.models import Purpose, RetentionPolicy
 
 REGISTER_COLUMNS = (
@@ -27,23 +27,25 @@ REGISTER_COLUMNS = (
 def field_tags() -> list[dict]:
     """One row per field of the customer record: its category (data
     component) and whether it is sensitive (masked without the permission)."""
-    rows = []
-    for component, names in DATA_COMPONENTS.items():
-        for name in names:
-            rows.append(
-                {
-                    "field": name,
-                    "label": str(Customer._meta.get_field(name).verbose_name),
-                    "category": component,
-                    "sensitive": name in SENSITIVE_FIELDS,
-                }
-            )
+    rows = [
+        {
+            "field": spec.name,
+            "label": spec.label,
+            "category": spec.component,
+            "personal": spec.personal,
+            "sensitive": spec.sensitive,
+            "erasure": spec.erasure.value,
+        }
+        for spec in registry.FIELDS
+    ]
     rows.append(
         {
             "field": "attributes",
             "label": "custom attributes",
             "category": "custom",
+            "personal": True,
             "sensitive": False,
+            "erasure": registry.Erasure.BLANK.value,
         }
     )
     return rows

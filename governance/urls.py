@@ -1,34 +1,34 @@
 from django.urls import path
 
-from governance import views, views_access, views_records, views_requests
+from governance import views
 
 app_name = "governance"
 
 urlpatterns = [
     path("", views.home, name="home"),
-    path("access/", views_access.access_usage, name="access-usage"),
-    path("access/report.csv", views_access.access_report, name="access-report"),
-    path("register/", views_records.processing_register, name="register"),
-    path("register.csv", views_records.processing_register_csv, name="register-csv"),
-    path("procedures/", views_records.procedure_list, name="procedures"),
+    path("access/", views.access_usage, name="access-usage"),
+    path("access/report.csv", views.access_report, name="access-report"),
+    path("register/", views.processing_register, name="register"),
+    path("register.csv", views.processing_register_csv, name="register-csv"),
+    path("procedures/", views.procedure_list, name="procedures"),
     path(
         "procedures/outstanding/",
-        views_records.procedure_outstanding,
+        views.procedure_outstanding,
         name="procedures-outstanding",
     ),
-    path("procedures/<slug:code>/", views_records.procedure_detail, name="procedure"),
+    path("procedures/<slug:code>/", views.procedure_detail, name="procedure"),
     path(
         "procedures/versions/<int:version_id>/acknowledge/",
-        views_records.procedure_acknowledge,
+        views.procedure_acknowledge,
         name="procedure-acknowledge",
     ),
-    path("audit/", views_records.audit_view, name="audit"),
-    path("requests/", views_requests.request_list, name="requests"),
-    path("requests/<uuid:public_id>/", views_requests.request_detail, name="request-detail"),
+    path("audit/", views.audit_view, name="audit"),
+    path("requests/", views.request_list, name="requests"),
+    path("requests/<uuid:public_id>/", views.request_detail, name="request-detail"),
     *(
         path(
             f"requests/<uuid:public_id>/{step}/",
-            views_requests.request_act,
+            views.request_act,
             {"step": step},
             name=f"request-{step}",
         )
@@ -36,12 +36,12 @@ urlpatterns = [
     ),
     path(
         "requests/<uuid:public_id>/package.zip",
-        views_requests.request_package,
+        views.request_package,
         name="request-package",
     ),
     path(
         "requests/<uuid:public_id>/certificate.json",
-        views_requests.request_certificate,
+        views.request_certificate,
         name="request-certificate",
     ),
     path(

@@ -17,7 +17,6 @@ from insight.models import (
     BusinessCaseObjective,
     BusinessCaseOption,
     BusinessCaseRisk,
-    BusinessCaseStatus,
     CollectionOption,
     CollectionTask,
     Consultation,
@@ -31,36 +30,12 @@ from insight.models import (
     SuccessCriterion,
 )
 from insight.models.requirements import customer_fields
+from insight.services import guards
 from insight.services.records import record_create, record_update
 from mis import metrics
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 TEXT = forms.Textarea(attrs={"rows": 3})
-
-
-def _case_editable(instance) -> None:
-    """A business case (and its objectives, options and risks) changes only
-    while it is a draft or after a rejection: what a decision maker is judging
-    or has agreed stays as it was."""
-    case = instance if isinstance(instance, BusinessCase) else instance.case
-    if case.status not in (BusinessCaseStatus.DRAFT, BusinessCaseStatus.REJECTED):
-        raise ValidationError(
-            f"The business case is “{case.get_status_display()}”: it is changed only as a "
-            "draft or after a rejection."
-        )
-
-
-def _strategy_editable(instance) -> None:
-    """A requirement is part of what was agreed: it is added to or changed
-    on a strategy only while the strategy may be edited."""
-    strategy = instance.strategy if instance.strategy_id else None
-    if strategy is not None and strategy.status not in services.strategy.EDITABLE:
-        raise ValidationError(
-            {
-                "strategy": f"The strategy is “{strategy.get_status_display()}”: its "
-                "requirements change only after an evaluation recommends to modify it."
-            }
-        )
 
 
 @dataclass
@@ -71,7 +46,6 @@ class Record:
     creator: str = ""  # the field that records who created it
     create: Callable | None = None  # (actor, data) -> instance; default record_create
     update: Callable | None = None  # (instance, actor, data) -> instance
-    guard: Callable | None = None  # raises ValidationError when the record may not change
     widgets: dict = field(default_factory=dict)
     # For a choice field, the values this form offers (others are kept elsewhere).
     limit_choices: dict = field(default_factory=dict)
@@ -120,27 +94,23 @@ RECORDS: dict[str, Record] = {
         ["title", "problem", "marketing_strategy", "recommended_option"],
         "business case",
         creator="author",
-        guard=_case_editable,
         widgets={"problem": TEXT, "marketing_strategy": TEXT},
     ),
     "case-objective": Record(
         BusinessCaseObjective,
         ["case", "statement", "strategy_goal", "target"],
         "objective",
-        guard=_case_editable,
     ),
     "case-option": Record(
         BusinessCaseOption,
         ["case", "name", "description", "cost", "benefit", "benefit_notes"],
         "option",
-        guard=_case_editable,
         widgets={"description": TEXT, "benefit_notes": TEXT},
     ),
     "case-risk": Record(
         BusinessCaseRisk,
         ["case", "description", "likelihood", "impact", "mitigation"],
         "risk",
-        guard=_case_editable,
         widgets={"mitigation": TEXT},
     ),
     "stakeholder": Record(
@@ -178,7 +148,6 @@ RECORDS: dict[str, Record] = {
         ],
         "information requirement",
         creator="created_by",
-        guard=_strategy_editable,
         widgets={"usage": TEXT},
     ),
     "source": Record(
@@ -328,7 +297,7 @@ def form_class(kind: str, *, instance=None) -> type[forms.ModelForm]:
                 )
             if "case" in self.fields:
                 self.fields["case"].queryset = BusinessCase.objects.filter(
-                    status__in=[BusinessCaseStatus.DRAFT, BusinessCaseStatus.REJECTED]
+                    status__in=guards.CASE_EDITABLE
                 )
 
     return RecordForm
@@ -342,13 +311,6 @@ def record_save(kind: str, *, form: forms.ModelForm, actor, instance=None):
     if "evidence_file" in data and not data["evidence_file"]:
         data.pop("evidence_file")  # no new upload: keep the file
     try:
-        if record.guard is not None:
-            if instance is not None:
-                record.guard(instance)  # as it stands: the case or strategy it belongs to now
-                if "strategy" in data or "case" in data:
-                    record.guard(record.model(**_parents(data)))  # and where it is moving to
-            else:
-                record.guard(record.model(**_parents(data)))
         if instance is None:
             if record.create is not None:
                 return record.create(actor, data)
@@ -364,8 +326,3 @@ def record_save(kind: str, *, form: forms.ModelForm, actor, instance=None):
         else:
             form.add_error(None, error.messages)
         return None
-
-
-def _parents(data: dict) -> dict:
-    """Enough of a new record for its guard to find the case it belongs to."""
-    return {k: v for k, v in data.items() if k in ("case", "strategy")}

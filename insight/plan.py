@@ -8,7 +8,7 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 
-from insight.models import CollectionTask, InsightStrategy
+from insight.models import CollectionTask, InsightStrategy, TaskRevision
 
 WIDTH = 600  # the drawing's width in SVG units; the page scales it
 
@@ -20,7 +20,10 @@ class TaskBar:
     width: float
     late: bool
     over_budget: bool
-    spent_share: Decimal | None  # actual / planned, 0 to any
+    spent_share: Decimal | None  # actual / agreed budget, 0 to any
+    # The agreed dates as a thin bar under the current one (None until agreed).
+    baseline_x: float | None = None
+    baseline_width: float | None = None
 
 
 @dataclass
@@ -34,12 +37,17 @@ class PlanOverview:
     time_elapsed: Decimal | None  # % of the plan's span behind us
     late_count: int
     over_budget_count: int
+    agreed: bool = False  # every task is in the agreed plan
+    budget_agreed: Decimal | None = None  # the agreed total (None until agreed)
+    revisions: list = ()  # every revision, newest first
 
     @property
     def budget_spent(self) -> Decimal | None:
-        if not self.budget_planned:
+        """Spend as a share of the agreed budget (of the planned one until agreed)."""
+        budget = self.budget_planned if self.budget_agreed is None else self.budget_agreed
+        if not budget:
             return None
-        return Decimal(100) * self.budget_actual / self.budget_planned
+        return Decimal(100) * self.budget_actual / budget
 
     @property
     def burn_warning(self) -> bool:
@@ -52,27 +60,41 @@ def plan_overview(strategy: InsightStrategy, *, today: dt.date) -> PlanOverview:
     tasks = list(
         CollectionTask.objects.filter(strategy=strategy).select_related("owner", "option__source")
     )
+    revisions = list(
+        TaskRevision.objects.filter(task__strategy=strategy).select_related(
+            "task", "proposed_by", "decided_by"
+        )
+    )
     totals = {
         "planned": sum((t.budget_planned for t in tasks), Decimal(0)),
         "actual": sum((t.budget_actual for t in tasks), Decimal(0)),
     }
     if not tasks:
         return PlanOverview([], None, None, None, totals["planned"], totals["actual"], None, 0, 0)
-    first = min(t.starts_on for t in tasks)
-    last = max(t.due_on for t in tasks)
+    agreed = all(t.baseline_due_on is not None for t in tasks)
+    days = [d for t in tasks for d in (t.starts_on, t.due_on, t.baseline_starts_on) if d]
+    days += [t.baseline_due_on for t in tasks if t.baseline_due_on]
+    first, last = min(days), max(days)
     span = max((last - first).days + 1, 1)
 
     def x_of(day: dt.date) -> float:
         return round(WIDTH * (day - first).days / span, 1)
 
+    def width_of(start: dt.date, end: dt.date) -> float:
+        return max(round(WIDTH * ((end - start).days + 1) / span, 1), 2)
+
     bars = [
         TaskBar(
             task=t,
             x=x_of(t.starts_on),
-            width=max(round(WIDTH * ((t.due_on - t.starts_on).days + 1) / span, 1), 2),
+            width=width_of(t.starts_on, t.due_on),
             late=t.is_late(today),
             over_budget=t.is_over_budget,
-            spent_share=(t.budget_actual / t.budget_planned if t.budget_planned else None),
+            spent_share=(t.budget_actual / t.agreed_budget if t.agreed_budget else None),
+            baseline_x=x_of(t.baseline_starts_on) if t.baseline_starts_on else None,
+            baseline_width=(
+                width_of(t.baseline_starts_on, t.baseline_due_on) if t.baseline_due_on else None
+            ),
         )
         for t in tasks
     ]
@@ -87,4 +109,11 @@ def plan_overview(strategy: InsightStrategy, *, today: dt.date) -> PlanOverview:
         time_elapsed=Decimal(100 * elapsed_days) / Decimal(span),
         late_count=sum(b.late for b in bars),
         over_budget_count=sum(b.over_budget for b in bars),
+        agreed=agreed,
+        budget_agreed=(
+            sum((t.baseline_budget for t in tasks if t.baseline_budget is not None), Decimal(0))
+            if strategy.plan_agreed_at
+            else None
+        ),
+        revisions=revisions,
     )

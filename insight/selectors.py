@@ -19,7 +19,6 @@ from insight.models import (
     SuccessCriterion,
     Transition,
 )
-from insight.models.requirements import moscow_rank
 from mis import metrics
 from mis.models import MetricSnapshot
 
@@ -198,7 +197,7 @@ def collection_options_ranked() -> QuerySet[CollectionOption]:
         CollectionOption.objects.select_related("source", "requirement")
         .annotate(net_score=F("benefit") - F("risk"))
         .annotate(rank=Window(Rank(), partition_by=[F("requirement_id")], order_by=order))
-        .order_by("requirement__need", moscow_rank("requirement__"), "requirement_id", "rank", "pk")
+        .order_by("requirement__need", "requirement__moscow_rank", "requirement_id", "rank", "pk")
     )
 
 

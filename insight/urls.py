@@ -11,6 +11,9 @@ urlpatterns = [
     path("strategies/<uuid:public_id>/", views.strategy_detail, name="strategy"),
     path("strategies/<uuid:public_id>/move/", views.strategy_move, name="strategy-move"),
     path("strategies/<uuid:public_id>/plan/", views.strategy_plan, name="plan"),
+    path("strategies/<uuid:public_id>/plan/agree/", views.plan_agree, name="plan-agree"),
+    path("strategies/<uuid:public_id>/plan/revise/", views.task_revise, name="task-revise"),
+    path("revisions/<uuid:public_id>/decide/", views.revision_decide, name="revision-decide"),
     path("insights/", views.insight_list, name="insights"),
     path("insights/<uuid:public_id>/evidence/", views.insight_evidence, name="insight-evidence"),
     path(

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from mis.models import MetricSnapshot
+from mis.models import MetricSnapshot, Notification
 
 
 @admin.register(MetricSnapshot)
@@ -11,6 +11,22 @@ class MetricSnapshotAdmin(admin.ModelAdmin):
     date_hierarchy = "taken_on"
 
     # Snapshots are the record of what was measured: read-only.
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Notification)
+class NotificationAdmin(admin.ModelAdmin):
+    list_display = ("created_at", "user", "kind", "subject", "sent_at")
+    list_filter = ("kind", ("sent_at", admin.EmptyFieldListFilter))
+    search_fields = ("subject", "user__username")
+    list_select_related = ("user",)
+    date_hierarchy = "created_at"
+
+    # The log of what was mailed to whom: written by the sweep only.
     def has_add_permission(self, request):
         return False
 

@@ -61,11 +61,35 @@ _INSIGHT_RECORDS = (
 )
 # Read-only for everyone: written by services only (results, triggers, the
 # lifecycle's own record), or written by every role (feedback, problems).
-_INSIGHT_READ_ONLY = ("evaluationresult", "reviewtrigger", "transition", "feedback", "problem")
-_INSIGHT_READS = _perms("insight", VIEW, *_INSIGHT_RECORDS, "evaluation", *_INSIGHT_READ_ONLY)
+_INSIGHT_READ_ONLY = (
+    "evaluationresult",
+    "reviewtrigger",
+    "transition",
+    "feedback",
+    "problem",
+    "taskrevision",
+)
+# The information system's own development: requirements and their checks,
+# the development plan, the improvement backlog, the codes of practice.
+_SYSTEM_RECORDS = (
+    "functionalrequirement",
+    "acceptancecheck",
+    "developmenttask",
+    "improvement",
+    "codeofpractice",
+)
+_INSIGHT_READS = _perms(
+    "insight", VIEW, *_INSIGHT_RECORDS, "evaluation", *_INSIGHT_READ_ONLY, *_SYSTEM_RECORDS
+)
 # Everyone but the integration role reports problems and leaves feedback
 # (feedback is added through its own form, open to every logged-in user).
 _PROBLEM_REPORT = ["insight.add_problem"]
+
+# Webhooks: who may subscribe other systems to events, and replay deliveries.
+_WEBHOOKS_MANAGE = [
+    *_perms("integrations", WRITE, "webhooksubscription"),
+    *_perms("integrations", ("view", "add"), "webhookdelivery"),
+]
 
 _GOVERNANCE_READS = _perms(
     "governance", VIEW, "consent", "purpose", "procedure", "procedureversion"
@@ -85,6 +109,7 @@ _TABLE: dict[str, list[str]] = {
         *_perms("insight", ("add", "change"), *_INSIGHT_RECORDS, "evaluation"),
         *_PROBLEM_REPORT,
         "insight.add_feedback",
+        "insight.add_improvement",
     ],
     # Everything marketing staff do, plus sensitive data, archiving, exports
     # and the approvals (business cases, strategies, evaluations, retention).
@@ -106,7 +131,6 @@ _TABLE: dict[str, list[str]] = {
             VIEW,
             "accesslog",
             "acknowledgement",
-            "auditevent",
             "datasubjectrequest",
             "retentionpolicy",
             "retentionrun",
@@ -114,15 +138,22 @@ _TABLE: dict[str, list[str]] = {
             "tombstone",
         ),
         "governance.approve_retentionrun",
+        # Failed log-ins (django-axes): deleting an attempt lifts its lock-out.
+        *_perms("axes", ("view", "delete"), "accessattempt"),
         *_INSIGHT_READS,
         *_perms("insight", CRUD, *_INSIGHT_RECORDS),
         *_perms("insight", ("add", "change"), "evaluation"),
         "insight.approve_businesscase",
         "insight.approve_insightstrategy",
         "insight.approve_evaluation",
+        "insight.approve_taskrevision",
+        *_perms("insight", CRUD, *_SYSTEM_RECORDS),
         *_PROBLEM_REPORT,
         "insight.change_problem",
         "insight.add_feedback",
+        # Connects other systems: webhooks, and the API keys they use.
+        *_WEBHOOKS_MANAGE,
+        *_perms("integrations", WRITE, "apikey"),
     ],
     # Keeps the data right: orders, attribute definitions, quality rules,
     # merges, redundant-record decisions; reads the strategy side.
@@ -153,7 +184,8 @@ _TABLE: dict[str, list[str]] = {
         "insight.change_problem",
     ],
     # Answers for the lawful use of the data: consent, suppression, retention,
-    # requests, procedures, the access log and the audit trail.
+    # requests, procedures, the access log and the audit trail (the governance
+    # audit trail is the data protection lead's alone).
     DATA_PROTECTION_LEAD: [
         *_CUSTOMER_READS,
         "customers.archive_customer",
@@ -178,7 +210,11 @@ _TABLE: dict[str, list[str]] = {
         "governance.approve_retentionrun",
         *_INSIGHT_READS,
         "insight.add_evaluation",
+        # The register of codes of practice and legal duties is theirs.
+        *_perms("insight", WRITE, "codeofpractice"),
         *_PROBLEM_REPORT,
+        # Sees what leaves MIS, and which keys can reach it.
+        *_perms("integrations", VIEW, "webhooksubscription", "webhookdelivery", "apikey"),
     ],
     # Another system: pushes and pulls customers, orders and consents through
     # the API, reads segments and snapshots; no export, no sensitive fields.
@@ -192,7 +228,12 @@ _TABLE: dict[str, list[str]] = {
         "customers.view_campaignsnapshot",
         "governance.add_consent",
         *_GOVERNANCE_READS,
+        # Reports problems and passes on customer feedback through the API,
+        # and reads the problems (its own included) to follow them up.
         *_PROBLEM_REPORT,
+        "insight.view_problem",
+        "insight.add_feedback",
+        *_WEBHOOKS_MANAGE,
     ],
 }
 

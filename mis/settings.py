@@ -6,6 +6,7 @@ Defaults are the safe production ones; ``DEBUG=true`` is what development and
 the quick start set.
 """
 
+import datetime
 import hashlib
 import hmac
 from pathlib import Path
@@ -64,10 +65,13 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "simple_history",
     "django_countries",
+    "axes",
     "mis.apps.MisConfig",
     "customers",
     "governance",
     "insight",
+    "integrations",
+    "demo",
 ]
 
 MIDDLEWARE = [
@@ -85,6 +89,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    # Last, as django-axes asks: turns a lock-out into its 429 page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "mis.urls"
@@ -102,6 +108,8 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "mis.context_processors.navigation",
             ],
+            # Dates, phones, figures and labels the same way on every page.
+            "builtins": ["mis.templatetags.mis_format"],
         },
     },
 ]
@@ -128,9 +136,48 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# django-axes first: it refuses a locked-out user or address before the
+# password is even checked, and counts each failure.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
+
+# Failed log-ins (pages and admin): after AXES_FAILURE_LIMIT failures for one
+# user name, or from one address, further attempts get 429 until the cool-off
+# ends or a manager deletes the attempt in admin (Axes > Access attempts).
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = env.float("AXES_COOLOFF_HOURS", default=1.0)
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+# The same client address as the API throttles (NUM_PROXIES).
+AXES_CLIENT_IP_CALLABLE = "mis.api.throttling.client_address"
+# Failures are kept; successful log-ins are not (an ever-growing table of
+# personal data that nothing reads).
+AXES_DISABLE_ACCESS_LOG = True
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+
+# Mail (password resets): SMTP to EMAIL_HOST (a local relay on port 25 by
+# default). In development with no EMAIL_HOST, mails are printed on the console.
+EMAIL_HOST = env.str("EMAIL_HOST", default="")
+EMAIL_BACKEND = (
+    "django.core.mail.backends.console.EmailBackend"
+    if DEBUG and not EMAIL_HOST
+    else "django.core.mail.backends.smtp.EmailBackend"
+)
+EMAIL_HOST = EMAIL_HOST or "localhost"
+EMAIL_PORT = env.int("EMAIL_PORT", default=25)
+EMAIL_HOST_USER = env.str("EMAIL_HOST_USER", default="")
+EMAIL_HOST_PASSWORD = env.str("EMAIL_HOST_PASSWORD", default="")
+EMAIL_USE_TLS = _strict_bool("EMAIL_USE_TLS", False)
+EMAIL_USE_SSL = _strict_bool("EMAIL_USE_SSL", False)
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="MIS <mis@localhost>")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+PASSWORD_RESET_TIMEOUT = env.int("PASSWORD_RESET_TIMEOUT", default=60 * 60)
 
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = env.str("TIME_ZONE", default="Europe/London")
@@ -196,6 +243,12 @@ CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_TASK_DEFAULT_QUEUE", default="celery
 
 # Every periodic job, in one place. Times are in TIME_ZONE.
 CELERY_BEAT_SCHEDULE = {
+    # Every 5 minutes: queue again the imports whose worker died mid-job
+    # (no batch committed for IMPORT_STALE_MINUTES); they resume where they were.
+    "import-resume-stale": {
+        "task": "customers.tasks.import_resume_stale_task",
+        "schedule": crontab(minute="*/5"),
+    },
     # Every day at 00:30: the duplicate sweep over every live record (it
     # refuses to start while another is running).
     "duplicate-sweep": {
@@ -243,7 +296,33 @@ CELERY_BEAT_SCHEDULE = {
         "task": "governance.tasks.retention_prepare_task",
         "schedule": crontab(hour=3, minute=0, day_of_week="mon"),
     },
+    # Every 5 minutes: e-mail what waits for someone (approvals, reviews,
+    # requests due within 7 days) and what finished (imports, sweeps), each
+    # once to each person who wants it.
+    "notifications": {
+        "task": "mis.tasks.notifications_sweep_task",
+        "schedule": crontab(minute="*/5"),
+    },
 }
+
+# E-mail: printed to the console in development, SMTP otherwise. Notification
+# links start with SITE_URL.
+EMAIL_BACKEND = env.str(
+    "EMAIL_BACKEND",
+    default="django.core.mail.backends.console.EmailBackend"
+    if DEBUG
+    else "django.core.mail.backends.smtp.EmailBackend",
+)
+EMAIL_HOST = env.str("EMAIL_HOST", default="localhost")
+EMAIL_PORT = env.int("EMAIL_PORT", default=25)
+EMAIL_HOST_USER = env.str("EMAIL_HOST_USER", default="")
+EMAIL_HOST_PASSWORD = env.str("EMAIL_HOST_PASSWORD", default="")
+EMAIL_USE_TLS = _strict_bool("EMAIL_USE_TLS", False)
+EMAIL_USE_SSL = _strict_bool("EMAIL_USE_SSL", False)
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=30)
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="MIS <mis@localhost>")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
 
 # Figures that add money up (revenue, average order value) use the orders in
 # this currency; amounts in different currencies are never added.
@@ -254,8 +333,11 @@ REST_FRAMEWORK = {
     # challenge, so a missing or wrong token gets 401 (WWW-Authenticate: Token)
     # rather than 403. A browser session still authenticates as before.
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "integrations.authentication.LegacyTokenAuthentication",
+        "integrations.authentication.ApiKeyAuthentication",
         "rest_framework.authentication.SessionAuthentication",
+        # Last: a caller no class recognised is throttled as anonymous.
+        "mis.api.authentication.AnonymousThrottle",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["mis.api.permissions.RoleModelPermissions"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
@@ -263,8 +345,19 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "mis.api.exceptions.exception_handler",
-    "DEFAULT_THROTTLE_RATES": {"user": env.str("API_THROTTLE_USER", default="5000/hour")},
+    "DEFAULT_THROTTLE_RATES": {
+        "user": env.str("API_THROTTLE_USER", default="5000/hour"),
+        # Callers with no credentials: they can only be told to authenticate.
+        "anon": env.str("API_THROTTLE_ANON", default="60/minute"),
+        # Wrong tokens from one address; then every token from it waits.
+        "bad_token": env.str("API_THROTTLE_BAD_TOKEN", default="20/hour"),
+        # Password-reset requests, per address and per email address.
+        "password_reset": env.str("PASSWORD_RESET_THROTTLE", default="5/hour"),
+    },
     "DEFAULT_THROTTLE_CLASSES": ["rest_framework.throttling.UserRateThrottle"],
+    # Proxies in front of the app that append to X-Forwarded-For: throttles and
+    # log-in lock-outs then count the client's address, not the proxy's.
+    "NUM_PROXIES": env.int("NUM_PROXIES", default=0),
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "MIS API",
@@ -276,6 +369,12 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
+    # The schemes a caller can use (AnonymousThrottle authenticates no one).
+    "AUTHENTICATION_WHITELIST": [
+        "integrations.authentication.LegacyTokenAuthentication",
+        "integrations.authentication.ApiKeyAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
     # Two choice sets are called "channel": where an order came from, and how
     # a person may be contacted.
     "ENUM_NAME_OVERRIDES": {
@@ -314,6 +413,20 @@ LOGGING = {
 IMPORT_BATCH_SIZE = env.int("IMPORT_BATCH_SIZE", default=2000)
 IMPORT_MAX_BYTES = env.int("IMPORT_MAX_BYTES", default=500 * 1024 * 1024)
 IMPORT_MAX_FIELD_CHARS = env.int("IMPORT_MAX_FIELD_CHARS", default=100_000)
+# An XLSX workbook is a zip: it is refused before it is read when it unpacks to
+# more than this, when a part is compressed more than this ratio (a zip bomb),
+# or when its shared strings (which the reader holds in memory) are larger.
+IMPORT_XLSX_MAX_UNPACKED_BYTES = env.int("IMPORT_XLSX_MAX_UNPACKED_BYTES", default=1024**3)
+IMPORT_XLSX_MAX_RATIO = env.int("IMPORT_XLSX_MAX_RATIO", default=100)
+IMPORT_XLSX_MAX_SHARED_STRINGS_BYTES = env.int(
+    "IMPORT_XLSX_MAX_SHARED_STRINGS_BYTES", default=64 * 1024 * 1024
+)
+# How the command line and the API read a date column whose every value reads
+# both ways (03/04/2024): "day_first" or "month_first". The upload wizard asks.
+IMPORT_DEFAULT_DATE_ORDER = env.str("IMPORT_DEFAULT_DATE_ORDER", default="day_first")
+# A running import whose worker has not committed a batch for this long is
+# taken to have died: the beat sweep queues it again, to resume.
+IMPORT_STALE_MINUTES = env.int("IMPORT_STALE_MINUTES", default=10)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 
@@ -372,3 +485,39 @@ QUALITY_SWEEP_STALE_MINUTES = env.int("QUALITY_SWEEP_STALE_MINUTES", default=30)
 # Records with neither an order nor a verification for this long are proposed
 # as redundant by the redundant-record sweep.
 REDUNDANT_INACTIVE_MONTHS = env.int("REDUNDANT_INACTIVE_MONTHS", default=36)
+
+# Outgoing mail (webhook owners, double opt-in): EMAIL_URL such as
+# smtp+tls://user:password@mail.example.com:587; the console in development.
+_email = env.email_url("EMAIL_URL", default="consolemail://" if DEBUG else "smtp://localhost:25")
+EMAIL_BACKEND = _email["EMAIL_BACKEND"]
+EMAIL_HOST = _email.get("EMAIL_HOST", "")
+EMAIL_PORT = _email.get("EMAIL_PORT") or 25
+EMAIL_HOST_USER = _email.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = _email.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = _email.get("EMAIL_USE_TLS", False)
+EMAIL_USE_SSL = _email.get("EMAIL_USE_SSL", False)
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="mis@localhost")
+# The address pages and mails give for MIS (links in mails need it).
+SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
+
+# Webhooks (integrations/). Endpoints must use one of these schemes; hosts
+# that resolve to loopback, private or link-local addresses are refused
+# unless listed in WEBHOOK_ALLOWED_HOSTS (server-side request forgery).
+WEBHOOK_ALLOWED_SCHEMES = env.list("WEBHOOK_ALLOWED_SCHEMES", default=["https"])
+WEBHOOK_ALLOWED_HOSTS = env.list("WEBHOOK_ALLOWED_HOSTS", default=[])
+WEBHOOK_TIMEOUT_SECONDS = env.float("WEBHOOK_TIMEOUT_SECONDS", default=10.0)
+# Attempts per delivery; the wait before attempt n+1 is BASE x 2^(n-1) seconds.
+WEBHOOK_MAX_ATTEMPTS = env.int("WEBHOOK_MAX_ATTEMPTS", default=8)
+WEBHOOK_RETRY_BASE_SECONDS = env.float("WEBHOOK_RETRY_BASE_SECONDS", default=30.0)
+# Deliveries in a row that fail after every retry before a subscription is
+# disabled and its owner told.
+WEBHOOK_DISABLE_AFTER_FAILURES = env.int("WEBHOOK_DISABLE_AFTER_FAILURES", default=5)
+
+# API keys: the expiry a new key gets unless told, and the longest allowed.
+API_KEY_DEFAULT_DAYS = env.int("API_KEY_DEFAULT_DAYS", default=90)
+API_KEY_MAX_DAYS = env.int("API_KEY_MAX_DAYS", default=365)
+# The DRF tokens of the first release keep working until this date
+# (YYYY-MM-DD); `manage.py api_keys_from_tokens` converts them to scoped keys.
+API_LEGACY_TOKENS_UNTIL = datetime.date.fromisoformat(
+    env.str("API_LEGACY_TOKENS_UNTIL", default="2027-06-30")
+)

@@ -16,3 +16,11 @@ def system_check() -> dict:
 def metrics_snapshot_task() -> int:
     """The daily snapshot of every metric, for trends."""
     return metrics_snapshot()
+
+
+@shared_task
+def notifications_sweep_task() -> dict:
+    """Every few minutes: queue and mail the notifications nobody got yet."""
+    from mis.notifications import notifications_sweep
+
+    return notifications_sweep()

@@ -12,6 +12,9 @@ from mis import roles
 from mis.roles import ROLE_PERMISSIONS
 from tests.factories import UserFactory, ensure_role
 
+# The real SMTP server fixture (smtp_inbox) for every test that mails.
+pytest_plugins = ["tests.smtp"]
+
 # Persona fixture names, for tests that go through every role.
 PERSONAS = ("marketing_user", "manager", "steward", "dpo", "integration_user", "outsider")
 
@@ -100,3 +103,19 @@ def page_client_for(db) -> Callable[[User | None], Client]:
         return client
 
     return make
+
+
+@pytest.fixture(autouse=True)
+def _no_throttle_counts_from_earlier_tests() -> None:
+    """API and password-reset rates are counted in the cache (Redis in CI),
+    which outlives a test: each test starts with none used."""
+    from django.core.cache import cache
+
+    backend = getattr(cache, "_cache", None)
+    if hasattr(backend, "get_client"):  # Redis
+        redis = backend.get_client(write=True)
+        keys = list(redis.scan_iter(match="*throttle_*"))
+        if keys:
+            redis.delete(*keys)
+    else:
+        cache.clear()

@@ -17,6 +17,8 @@ from django.db import connection
 from mis.celery import app
 
 ROOT = Path(__file__).resolve().parents[1]
+# Each running worker's process, by its queue: for tests that kill one.
+PROCESSES: dict[str, subprocess.Popen] = {}
 
 
 def database_url() -> str:
@@ -65,9 +67,11 @@ def celery_worker(*, route: tuple[str, ...] = ()) -> Iterator[str]:
     )  # fmt: skip
     routes = app.conf.task_routes
     _set_routes({name: {"queue": queue} for name in route})
+    PROCESSES[queue] = process
     try:
         yield queue
     finally:
+        PROCESSES.pop(queue, None)
         _set_routes(routes)
         process.terminate()
         try:
@@ -75,5 +79,5 @@ def celery_worker(*, route: tuple[str, ...] = ()) -> Iterator[str]:
         except subprocess.TimeoutExpired:
             process.kill()
             output, _ = process.communicate()
-        if process.returncode not in (0, -15):
+        if process.returncode not in (0, -15, -9):  # -9: a test killed it
             print(output.decode(errors="replace"))

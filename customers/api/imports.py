@@ -13,6 +13,7 @@ from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
+from customers.duplicates.incoming import import_pairs_url
 from customers.imports.service import (
     import_job_create,
     import_job_start,
@@ -39,6 +40,17 @@ class ImportInputSerializer(serializers.Serializer):
     strict = serializers.BooleanField(required=False, default=False)
     dry_run = serializers.BooleanField(required=False, default=False)
     date_format = serializers.CharField(required=False, max_length=40)
+    date_orders = serializers.CharField(
+        required=False,
+        help_text='JSON object: date column -> "day_first" or "month_first", for a column '
+        "whose every date reads both ways (03/04/2024); otherwise IMPORT_DEFAULT_DATE_ORDER.",
+    )
+
+    def validate_date_orders(self, value: str) -> dict:
+        try:
+            return json.loads(value)
+        except ValueError as exc:
+            raise serializers.ValidationError(f"date_orders is not valid JSON: {exc}.") from None
 
     def validate_mapping(self, value: str) -> dict:
         try:
@@ -58,6 +70,7 @@ class ImportJobSerializer(serializers.ModelSerializer):
     progress_percent = serializers.IntegerField(read_only=True)
     created_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
     error_report = serializers.SerializerMethodField()
+    likely_duplicates_url = serializers.SerializerMethodField()
 
     class Meta:
         model = ImportJob
@@ -79,6 +92,8 @@ class ImportJobSerializer(serializers.ModelSerializer):
             "rejected_count",
             "suppressed_count",
             "flagged_count",
+            "likely_duplicates",
+            "likely_duplicates_url",
             "created_by",
             "created_at",
             "started_at",
@@ -86,6 +101,12 @@ class ImportJobSerializer(serializers.ModelSerializer):
             "error_report",
         ]
         read_only_fields = fields
+
+    def get_likely_duplicates_url(self, job) -> str | None:
+        """The review queue, showing the pairs found for this import's records."""
+        if not job.likely_duplicates:
+            return None
+        return self.context["request"].build_absolute_uri(import_pairs_url(job))
 
     def get_error_report(self, job) -> str | None:
         if not job.has_error_report:

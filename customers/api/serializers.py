@@ -1,20 +1,16 @@
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from customers.analytics.metrics import METRIC_COLUMNS
+from customers import fields as registry
+from customers.analytics.services import METRIC_COLUMNS
 from customers.masking import masked_fields_for
 from customers.models import (
     AttributeDefinition,
     Customer,
-    CustomerKind,
     CustomerMetrics,
-    IncomeBand,
-    LifecycleStage,
-    Lifestyle,
     Order,
     OrderChannel,
     OrderLine,
-    ValuesOrientation,
 )
 from mis.api.serializers import StrictInputSerializer
 
@@ -47,31 +43,10 @@ class CustomerOutputSerializer(serializers.ModelSerializer):
         fields = [
             "id",
             "url",
-            "kind",
-            "first_name",
-            "last_name",
-            "organisation_name",
-            "external_id",
-            "email",
-            "phone",
-            "address_line1",
-            "address_line2",
-            "city",
-            "region",
-            "postcode",
-            "country",
-            "date_of_birth",
-            "occupation",
-            "income_band",
-            "household_size",
-            "interests",
-            "lifestyle",
-            "values",
+            *registry.names(),
             "attributes",
-            "lifecycle_stage",
             "source",
             "field_sources",
-            "last_verified_at",
             "created_at",
             "updated_at",
             "archived_at",
@@ -108,43 +83,54 @@ class CustomerOutputSerializer(serializers.ModelSerializer):
         return data
 
 
+# What the API accepts beyond the stored length: a phone number or a country
+# as people write them ("+44 (0) 7911 123 456", "United Kingdom").
+INPUT_MAX_LENGTH = {registry.Type.PHONE: 40, registry.Type.COUNTRY: 60}
+MAX_TAGS = 50
+
+
+def input_field(spec: registry.CustomerField) -> serializers.Field:
+    """The API's input field for a registry field: types and limits only."""
+    if spec.type == registry.Type.CHOICE:
+        return serializers.ChoiceField(
+            choices=spec.choices.choices, required=False, allow_blank=not spec.blank_keeps
+        )
+    if spec.type == registry.Type.DATE:
+        return serializers.DateField(required=False, allow_null=True)
+    if spec.type == registry.Type.DATETIME:
+        return serializers.DateTimeField(required=False, allow_null=True)
+    if spec.type == registry.Type.INTEGER:
+        return serializers.IntegerField(
+            min_value=spec.min_value, max_value=spec.max_value, required=False, allow_null=True
+        )
+    if spec.type == registry.Type.TAGS:
+        return serializers.ListField(
+            child=serializers.CharField(max_length=spec.max_length),
+            required=False,
+            max_length=MAX_TAGS,
+        )
+    return serializers.CharField(
+        max_length=INPUT_MAX_LENGTH.get(spec.type, spec.max_length),
+        required=False,
+        allow_blank=True,
+    )
+
+
 class CustomerInputSerializer(StrictInputSerializer):
-    """Types only; the customer service does the validation that matters."""
+    """Types only; the customer service does the validation that matters.
+    One field per field of the registry, plus provenance and attributes."""
 
     source = serializers.CharField(
         max_length=100, required=False, help_text="Provenance of the values; defaults to 'api'."
     )
-    kind = serializers.ChoiceField(choices=CustomerKind.choices, required=False)
-    first_name = serializers.CharField(max_length=100, required=False, allow_blank=True)
-    last_name = serializers.CharField(max_length=100, required=False, allow_blank=True)
-    organisation_name = serializers.CharField(max_length=200, required=False, allow_blank=True)
-    external_id = serializers.CharField(max_length=100, required=False, allow_blank=True)
-    email = serializers.CharField(max_length=254, required=False, allow_blank=True)
-    phone = serializers.CharField(max_length=40, required=False, allow_blank=True)
-    address_line1 = serializers.CharField(max_length=200, required=False, allow_blank=True)
-    address_line2 = serializers.CharField(max_length=200, required=False, allow_blank=True)
-    city = serializers.CharField(max_length=100, required=False, allow_blank=True)
-    region = serializers.CharField(max_length=100, required=False, allow_blank=True)
-    postcode = serializers.CharField(max_length=16, required=False, allow_blank=True)
-    country = serializers.CharField(max_length=60, required=False, allow_blank=True)
-    date_of_birth = serializers.DateField(required=False, allow_null=True)
-    occupation = serializers.CharField(max_length=100, required=False, allow_blank=True)
-    income_band = serializers.ChoiceField(
-        choices=IncomeBand.choices, required=False, allow_blank=True
-    )
-    household_size = serializers.IntegerField(
-        min_value=1, max_value=30, required=False, allow_null=True
-    )
-    interests = serializers.ListField(
-        child=serializers.CharField(max_length=64), required=False, max_length=50
-    )
-    lifestyle = serializers.ChoiceField(choices=Lifestyle.choices, required=False, allow_blank=True)
-    values = serializers.ChoiceField(
-        choices=ValuesOrientation.choices, required=False, allow_blank=True
-    )
     attributes = serializers.DictField(required=False)
-    lifecycle_stage = serializers.ChoiceField(choices=LifecycleStage.choices, required=False)
-    last_verified_at = serializers.DateTimeField(required=False, allow_null=True)
+
+    def get_fields(self):
+        declared = super().get_fields()
+        return {
+            **{spec.name: input_field(spec) for spec in registry.FIELDS},
+            **declared,
+        }
 
 
 class OrderLineSerializer(serializers.ModelSerializer):

@@ -1,7 +1,7 @@
 from rest_framework.routers import DefaultRouter
 
 from customers.api import imports, views
-from customers.segments import api as segments
+from customers.segments.api import views as segments
 
 router = DefaultRouter()
 router.register("customers", views.CustomerViewSet, basename="customer")

@@ -56,6 +56,7 @@ def _duckdb() -> duckdb.DuckDBPyConnection:
         # One thread: a handful of rows gains nothing from more, and waiting
         # for busy cores is what makes a small query slow.
         con = duckdb.connect(config={"threads": 1})
+        engine.register_functions(con)
         engine.load_nicknames(con)
         _local.con = con
     return con

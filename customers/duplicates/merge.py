@@ -39,6 +39,8 @@ from customers.models import (
     QualityIssueStatus,
 )
 from customers.services import CUSTOMER_WRITABLE_FIELDS
+from integrations.events import EventType
+from integrations.services import webhook_emit
 from mis.locks import lock_many, lock_one
 
 MERGE_PERMISSION = "customers.merge_customers"
@@ -254,6 +256,15 @@ def customers_merge(
         DuplicateCandidate.objects.filter(pk=candidate.pk).update(
             status=CandidateStatus.MERGED, reviewed_by=user, reviewed_at=timezone.now()
         )
+    webhook_emit(
+        event_type=EventType.CUSTOMER_MERGED,
+        data={
+            "merge": merge.public_id,
+            "survivor": survivor.public_id,
+            "merged": merged.public_id,
+            "automatic": automatic,
+        },
+    )
     return merge
 
 
@@ -318,6 +329,10 @@ def merge_undo(*, merge: Merge, actor=None) -> Merge:
         DuplicateCandidate.objects.filter(pk=merge.candidate_id).update(
             status=CandidateStatus.PENDING, reviewed_by=user, reviewed_at=timezone.now()
         )
+    webhook_emit(
+        event_type=EventType.CUSTOMER_UNMERGED,
+        data={"merge": merge.public_id, "survivor": survivor.public_id, "merged": merged.public_id},
+    )
     return merge
 
 

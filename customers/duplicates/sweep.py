@@ -85,14 +85,17 @@ def export_records(path: Path, *, queryset=None) -> int:
             last = rows[-1][0]
 
 
+def read_records_sql(path: Path) -> str:
+    """DuckDB's reading of a file export_records wrote."""
+    types = ", ".join(f"'{name}': '{kind}'" for name, kind in engine.RAW_TYPES.items())
+    return (
+        f"read_csv('{path}', header=true, columns={{{types}}}, nullstr='', quote='\"', escape='\"')"
+    )
+
+
 def load_features(con: duckdb.DuckDBPyConnection, path: Path, table: str = "features") -> None:
     engine.load_nicknames(con)
-    types = ", ".join(f"'{name}': '{kind}'" for name, kind in engine.RAW_TYPES.items())
-    run(
-        con,
-        f"CREATE OR REPLACE TABLE raw AS SELECT * FROM read_csv('{path}', header=true, "
-        f"columns={{{types}}}, nullstr='', quote='\"', escape='\"')",
-    )
+    run(con, f"CREATE OR REPLACE TABLE raw AS SELECT * FROM {read_records_sql(path)}")
     run(con, engine.prepare_sql("raw", table))
 
 
@@ -245,38 +248,8 @@ def _write_candidates(sweep: DuplicateSweep, model: MatchModel, path: Path) -> d
     """Upsert the scored pairs in one transaction: a pair found again keeps
     its review status (a "not the same" stays so) and gets the new score;
     pending pairs this sweep did not find again are dropped."""
-    table = DuplicateCandidate._meta.db_table
     with transaction.atomic():
-        if connection.vendor == "postgresql":
-            with connection.cursor() as cursor:
-                # Inside an outer transaction ON COMMIT has not come yet.
-                cursor.execute("DROP TABLE IF EXISTS scored")
-                cursor.execute(
-                    "CREATE TEMP TABLE scored (a bigint, b bigint, p double precision, "
-                    "w double precision, evidence jsonb) ON COMMIT DROP"
-                )
-                with path.open(encoding="utf-8") as source:
-                    cursor.copy_expert("COPY scored FROM STDIN WITH (FORMAT csv)", source)
-                cursor.execute(
-                    f"""
-                    INSERT INTO {table} (customer_a_id, customer_b_id, match_probability,
-                        match_weight, decision, evidence, match_model_id, sweep_id, status,
-                        found_at)
-                    SELECT a, b, p, w, CASE WHEN p >= %(dup)s THEN 'duplicate' ELSE 'possible' END,
-                        evidence, %(model)s, %(sweep)s, 'pending', now()
-                    FROM scored
-                    ON CONFLICT (customer_a_id, customer_b_id) DO UPDATE SET
-                        match_probability = EXCLUDED.match_probability,
-                        match_weight = EXCLUDED.match_weight,
-                        decision = EXCLUDED.decision,
-                        evidence = EXCLUDED.evidence,
-                        match_model_id = EXCLUDED.match_model_id,
-                        sweep_id = EXCLUDED.sweep_id
-                    """,
-                    {"dup": model.duplicate_threshold, "model": model.pk, "sweep": sweep.pk},
-                )
-        else:
-            _write_candidates_portable(sweep, model, path)
+        candidates_upsert(path, model=model, sweep=sweep)
         DuplicateCandidate.objects.filter(status=CandidateStatus.PENDING).exclude(
             sweep=sweep
         ).delete()
@@ -293,26 +266,71 @@ def _write_candidates(sweep: DuplicateSweep, model: MatchModel, path: Path) -> d
     }
 
 
-def _write_candidates_portable(sweep, model, path: Path) -> None:
+def candidates_upsert(path: Path, *, model: MatchModel, sweep=None, import_job=None) -> None:
+    """Write scored pairs (a CSV of a, b, probability, weight, evidence JSON)
+    as candidates: new pairs pending, known pairs with their new score and
+    their review status unchanged; the sweep or import that found them is
+    recorded (an import's pair keeps the sweep that found it before)."""
+    if connection.vendor != "postgresql":
+        return _write_candidates_portable(path, model=model, sweep=sweep, import_job=import_job)
+    table = DuplicateCandidate._meta.db_table
+    with transaction.atomic(), connection.cursor() as cursor:
+        # Inside an outer transaction ON COMMIT has not come yet.
+        cursor.execute("DROP TABLE IF EXISTS scored")
+        cursor.execute(
+            "CREATE TEMP TABLE scored (a bigint, b bigint, p double precision, "
+            "w double precision, evidence jsonb) ON COMMIT DROP"
+        )
+        with path.open(encoding="utf-8") as source:
+            cursor.copy_expert("COPY scored FROM STDIN WITH (FORMAT csv)", source)
+        cursor.execute(
+            f"""
+            INSERT INTO {table} (customer_a_id, customer_b_id, match_probability,
+                match_weight, decision, evidence, match_model_id, sweep_id, import_job_id,
+                status, found_at)
+            SELECT a, b, p, w, CASE WHEN p >= %(dup)s THEN 'duplicate' ELSE 'possible' END,
+                evidence, %(model)s, %(sweep)s, %(job)s, 'pending', now()
+            FROM scored
+            ON CONFLICT (customer_a_id, customer_b_id) DO UPDATE SET
+                match_probability = EXCLUDED.match_probability,
+                match_weight = EXCLUDED.match_weight,
+                decision = EXCLUDED.decision,
+                evidence = EXCLUDED.evidence,
+                match_model_id = EXCLUDED.match_model_id,
+                sweep_id = coalesce(EXCLUDED.sweep_id, {table}.sweep_id),
+                import_job_id = coalesce(EXCLUDED.import_job_id, {table}.import_job_id)
+            """,
+            {
+                "dup": model.duplicate_threshold,
+                "model": model.pk,
+                "sweep": sweep.pk if sweep else None,
+                "job": import_job.pk if import_job else None,
+            },
+        )
+
+
+def _write_candidates_portable(path: Path, *, model, sweep, import_job) -> None:
     import json
 
     with path.open(encoding="utf-8") as source:
         for rows in _chunks(csv.reader(source), 2000):
             for a, b, p, w, evidence in rows:
                 p = float(p)
+                defaults = {
+                    "match_probability": p,
+                    "match_weight": float(w),
+                    "decision": MatchDecision.DUPLICATE
+                    if p >= model.duplicate_threshold
+                    else MatchDecision.POSSIBLE,
+                    "evidence": json.loads(evidence),
+                    "match_model": model,
+                }
+                if sweep is not None:
+                    defaults["sweep"] = sweep
+                if import_job is not None:
+                    defaults["import_job"] = import_job
                 DuplicateCandidate.objects.update_or_create(
-                    customer_a_id=int(a),
-                    customer_b_id=int(b),
-                    defaults={
-                        "match_probability": p,
-                        "match_weight": float(w),
-                        "decision": MatchDecision.DUPLICATE
-                        if p >= model.duplicate_threshold
-                        else MatchDecision.POSSIBLE,
-                        "evidence": json.loads(evidence),
-                        "match_model": model,
-                        "sweep": sweep,
-                    },
+                    customer_a_id=int(a), customer_b_id=int(b), defaults=defaults
                 )
 
 

@@ -14,6 +14,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from customers import reads
@@ -33,11 +34,13 @@ from customers.models import (
     Customer,
     DuplicateCandidate,
     DuplicateSweep,
+    ImportJob,
     MatchDecision,
     Merge,
     MergeStatus,
     SweepStatus,
 )
+from mis.confirm import confirmation
 
 PAGE_SIZE = 50
 
@@ -66,6 +69,13 @@ def queue(request):
     )
     if decision:
         pairs = pairs.filter(decision=decision)
+    import_job = None
+    if request.GET.get("import"):
+        try:
+            import_job = ImportJob.objects.get(public_id=request.GET["import"])
+        except (ImportJob.DoesNotExist, ValidationError) as exc:
+            raise Http404("No such import.") from exc
+        pairs = pairs.filter(import_job=import_job)
     after = _after(request)
     if after is not None:
         from django.db.models import Q
@@ -80,6 +90,7 @@ def queue(request):
         "pairs": rows,
         "decision": decision,
         "decisions": MatchDecision.choices,
+        "import_job": import_job,
         "next_after": f"{rows[-1].match_probability!r}:{rows[-1].pk}" if more else None,
         "last_sweep": DuplicateSweep.objects.select_related("match_model").first(),
         "running": DuplicateSweep.objects.filter(status=SweepStatus.RUNNING).exists(),
@@ -158,6 +169,22 @@ def merge(request, pk: int):
         for field in MERGE_FIELDS
         if request.POST.get(f"choice_{field}")
     }
+    records = {"a": candidate.customer_a, "b": candidate.customer_b}
+    kept = records.get(request.POST.get("survivor", ""))
+    if kept is not None:
+        gone = candidate.customer_b if kept == candidate.customer_a else candidate.customer_a
+        asked = confirmation(
+            request,
+            title="Merge these two records?",
+            message=f"{gone.display_name} ({gone.source}) will be merged into "
+            f"{kept.display_name} ({kept.source}), with the values you chose. Orders, "
+            "consents and history move to the record that stays. A merge can be undone "
+            "from the list of merges until the record that stays is changed.",
+            button="Merge",
+            cancel_url=reverse("duplicates:review", args=[pk]),
+        )
+        if asked:
+            return asked
     try:
         done = candidate_merge(
             candidate=candidate,

@@ -13,7 +13,10 @@ DELIMITER_CHOICES = [
 
 
 class ImportUploadForm(forms.Form):
-    file = forms.FileField(help_text="CSV (any delimiter; UTF-8 or Latin-1) or XLSX.")
+    file = forms.FileField(
+        help_text="CSV (any delimiter; UTF-8, UTF-16 with a byte order mark, Latin-1 or "
+        "Windows-1252) or XLSX."
+    )
     kind = forms.ChoiceField(choices=ImportKind.choices, initial=ImportKind.CUSTOMERS)
     source = forms.CharField(
         max_length=100,
@@ -21,13 +24,16 @@ class ImportUploadForm(forms.Form):
         "Re-importing from the same source updates the same records.",
     )
     encoding = forms.CharField(
-        max_length=40, required=False, help_text="Leave empty to detect (UTF-8, else Latin-1)."
+        max_length=40,
+        required=False,
+        help_text="Leave empty to detect (UTF-8, UTF-16, else Latin-1 or Windows-1252).",
     )
     delimiter = forms.ChoiceField(choices=DELIMITER_CHOICES, required=False)
     date_format = forms.CharField(
         max_length=40,
         required=False,
-        help_text="Only if dates are not YYYY-MM-DD, YYYYMMDD or DD/MM/YYYY, e.g. %m/%d/%Y.",
+        help_text="Only for dates in another shape than YYYY-MM-DD, YYYYMMDD, DD/MM/YYYY or "
+        "MM/DD/YYYY (each date column's order is recognised, or asked), e.g. %d %b %Y.",
     )
     strict = forms.BooleanField(
         required=False,

@@ -9,38 +9,17 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 
+from customers import fields as registry
 from customers.models import AttributeDefinition, ImportKind
 
-# The canonical customer columns, in the order the README lists them; an
-# export writes them under these names so that it can be imported again.
-CANONICAL_CUSTOMER_COLUMNS = (
-    "external_id",
-    "first_name",
-    "last_name",
-    "organisation",
-    "email",
-    "phone",
-    "address_line1",
-    "address_line2",
-    "city",
-    "region",
-    "postcode",
-    "country",
-    "date_of_birth",
-    "occupation",
-    "income_band",
-    "household_size",
-    "interests",
-    "lifecycle_stage",
-    "last_verified_at",
-)
-CUSTOMER_COLUMNS = (
-    *CANONICAL_CUSTOMER_COLUMNS,
-    # Beyond the canonical list, for files that carry them.
-    "kind",
-    "lifestyle",
-    "values",
-)
+
+# The customer columns come from the field registry (customers.fields): the
+# canonical ones first (an export writes them under these names so that it
+# can be imported again), then the others a file may carry.
+def customer_columns() -> tuple[str, ...]:
+    return registry.import_columns()
+
+
 ORDER_COLUMNS = (
     "order_id",
     "customer_external_id",
@@ -53,29 +32,26 @@ ORDER_COLUMNS = (
 )
 ATTRIBUTE_PREFIX = "attributes."
 
-# Header spellings seen in CRM and spreadsheet exports.
-ALIASES = {
-    "external_id": ("id", "customer_id", "customer_number", "crm_id", "contact_id", "ref"),
-    "first_name": ("firstname", "forename", "given_name", "first"),
-    "last_name": ("lastname", "surname", "family_name", "last"),
-    "organisation": ("organisation_name", "organization", "company", "company_name", "account"),
-    "email": ("e_mail", "email_address", "mail"),
-    "phone": ("telephone", "tel", "mobile", "phone_number", "mobile_number"),
-    "address_line1": ("address", "address1", "street", "address_line_1"),
-    "address_line2": ("address2", "address_line_2"),
-    "city": ("town", "town_city", "locality"),
-    "region": ("county", "state", "province"),
-    "postcode": ("post_code", "zip", "zip_code", "postal_code"),
-    "country": ("country_code",),
-    "date_of_birth": ("dob", "birth_date", "birthday", "date_of_birth"),
-    "occupation": ("job", "job_title", "profession"),
-    "household_size": ("household",),
-    "lifecycle_stage": ("stage", "status", "lifecycle"),
-    "last_verified_at": ("verified_at", "last_verified"),
-    "customer_external_id": ("customer_id", "customer"),
-    "ordered_at": ("order_date", "date"),
+# Header spellings seen in order exports; the customer fields' own are in
+# the field registry.
+ORDER_ALIASES = {
+    "customer_external_id": (
+        "customer_id",
+        "customer",
+        "customer_number",
+        "customer_no",
+        "client_id",
+    ),
+    "ordered_at": ("order_date", "date", "transaction_date", "purchase_date"),
+    "order_id": ("transaction_id", "invoice", "invoice_no", "invoice_number", "order_number"),
+    "amount": ("total", "price", "value", "order_amount", "sales"),
     "category": ("product_category",),
+    "quantity": ("qty", "units"),
 }
+
+
+def aliases(kind: str) -> dict[str, tuple[str, ...]]:
+    return registry.import_aliases() if kind == ImportKind.CUSTOMERS else ORDER_ALIASES
 
 
 def _key(name: str) -> str:
@@ -83,7 +59,7 @@ def _key(name: str) -> str:
 
 
 def target_fields(kind: str) -> tuple[str, ...]:
-    return CUSTOMER_COLUMNS if kind == ImportKind.CUSTOMERS else ORDER_COLUMNS
+    return customer_columns() if kind == ImportKind.CUSTOMERS else ORDER_COLUMNS
 
 
 def suggest_mapping(header: list[str], kind: str) -> dict[str, str]:
@@ -91,8 +67,9 @@ def suggest_mapping(header: list[str], kind: str) -> dict[str, str]:
     for customers, ``attributes.<name>`` columns map to themselves."""
     by_key = {_key(column): column for column in header}
     suggestion = {}
+    spellings = aliases(kind)
     for target in target_fields(kind):
-        for candidate in (target, *ALIASES.get(target, ())):
+        for candidate in (target, *spellings.get(target, ())):
             if candidate in by_key and by_key[candidate] not in suggestion.values():
                 suggestion[target] = by_key[candidate]
                 break

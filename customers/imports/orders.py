@@ -4,15 +4,21 @@ are the lines of one order and must be adjacent in the file.
 An order is keyed on (source, order_id). Its customer is the one with that
 ``customer_external_id`` in the same source or, failing that, the only
 customer with that external id in any source; an order for an unknown
-customer is rejected. Order values cannot be kept raw (an amount that is not
-a number has nowhere to go), so a row with a bad value is rejected whole,
-and with it the rest of its order: half an order is not written."""
+customer is rejected. Only an order id, a customer key, a date and an amount
+are needed: a line without a channel is "unknown", without a category
+"unknown", without a currency in the reporting currency (or the one its
+amount is written in: £12.50), without a quantity 1. Order values cannot
+be kept raw (an amount that is not a number has nowhere to go), so a row
+with a bad value is rejected whole, and with it the rest of its order: half
+an order is not written."""
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from decimal import Decimal, InvalidOperation
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db.models import Count
 from simple_history.utils import bulk_create_with_history
@@ -23,12 +29,68 @@ from customers.imports.rows import CleanRow, parse_datetime
 from customers.models import Customer, Order, OrderChannel, OrderLine
 from mis.bulk import insert_with_history
 
-REQUIRED = ("order_id", "customer_external_id", "ordered_at", "amount", "channel", "category")
+REQUIRED = ("order_id", "customer_external_id", "ordered_at", "amount")
+# What a line takes when the file has no such column, or leaves it empty
+# (the currency's is settings.REPORTING_CURRENCY).
+DEFAULT_CHANNEL = OrderChannel.UNKNOWN
+DEFAULT_CATEGORY = "unknown"
+DEFAULT_QUANTITY = 1
+MAX_AMOUNT = Decimal(10) ** 10  # the column holds 12 digits, 2 after the point
+
+# Symbols written beside amounts, and the currency each means.
+CURRENCY_SYMBOLS = {"£": "GBP", "€": "EUR", "$": "USD", "¥": "JPY", "₹": "INR"}
+_AMOUNT = re.compile(
+    r"(?P<before>[A-Z]{3}|[^\d\s.,()+-]+)?\s*(?P<number>[\d.,' \u00a0\u202f]+?)\s*"
+    r"(?P<after>[A-Z]{3}|[^\d\s.,()+-]+)?"
+)
+_THOUSANDS = re.compile(r"\d{1,3}(?:,\d{3})+")
+
+
+def parse_amount(raw: str) -> tuple[Decimal, str]:
+    """An amount of money as files write it: with a currency symbol or code
+    before or after (£1,234.50, 1.234,50 €, GBP 12, 12.00 EUR), thousands
+    separated by commas, dots, spaces or apostrophes. Returns the amount and
+    the currency the text names ("" when none). Raises ValueError."""
+    match = _AMOUNT.fullmatch(raw.strip().upper())
+    if not match or (match["before"] and match["after"]):
+        raise ValueError
+    mark = match["before"] or match["after"] or ""
+    currency = CURRENCY_SYMBOLS.get(mark, mark if len(mark) == 3 and mark.isalpha() else None)
+    if mark and currency is None:
+        raise ValueError
+    number = re.sub(r"[' \u00a0\u202f]", "", match["number"])
+    if "," in number and "." in number:
+        # The one written last is the decimal point.
+        decimal_mark = "," if number.rfind(",") > number.rfind(".") else "."
+        thousands = "." if decimal_mark == "," else ","
+        number = number.replace(thousands, "").replace(decimal_mark, ".")
+    elif "," in number:
+        if _THOUSANDS.fullmatch(number):
+            number = number.replace(",", "")
+        elif re.fullmatch(r"\d+,\d{1,2}", number):
+            number = number.replace(",", ".")
+        else:
+            raise ValueError
+    elif number.count(".") > 1:
+        if not re.fullmatch(r"\d{1,3}(?:\.\d{3})+", number):
+            raise ValueError
+        number = number.replace(".", "")
+    amount = Decimal(number)
+    if not amount.is_finite() or not 0 <= amount < MAX_AMOUNT:
+        raise ValueError
+    return amount.quantize(Decimal("0.01")), currency or ""
 
 
 class OrderRowCleaner:
-    def __init__(self, *, date_format: str | None = None, strict: bool = False):
+    def __init__(
+        self,
+        *,
+        date_format: str | None = None,
+        strict: bool = False,
+        date_orders: dict[str, str] | None = None,
+    ):
         self.date_format = date_format
+        self.date_order = (date_orders or {}).get("ordered_at")
 
     def clean(self, raw: dict[str, str]) -> CleanRow:
         row = CleanRow()
@@ -43,32 +105,36 @@ class OrderRowCleaner:
         values["order_id"] = text["order_id"][:100]
         values["customer_external_id"] = text["customer_external_id"]
         try:
-            values["ordered_at"] = parse_datetime(text["ordered_at"], self.date_format)
+            values["ordered_at"] = parse_datetime(
+                text["ordered_at"], self.date_format, order=self.date_order
+            )
         except ValueError as exc:
             problems.append(f"ordered_at: {exc}")
+        written_in = ""
         try:
-            amount = Decimal(text["amount"].replace(",", ""))
-            if not amount.is_finite() or amount < 0:
-                raise InvalidOperation
-            values["amount"] = amount.quantize(Decimal("0.01"))
-        except InvalidOperation:
+            values["amount"], written_in = parse_amount(text["amount"])
+        except (ValueError, InvalidOperation):
             problems.append(f"amount: “{text['amount']}” is not an amount of money (0 or more).")
-        currency = (text.get("currency") or "GBP").upper()
+        currency = (text.get("currency") or written_in or settings.REPORTING_CURRENCY).upper()
         try:
             validation.validate_currency(currency)
             values["currency"] = currency
         except ValidationError as exc:
             problems.append(f"currency: {exc.messages[0]}")
-        channel = text["channel"].lower()
+        if written_in and currency != written_in:
+            problems.append(
+                f"amount: “{text['amount']}” is in {written_in}, but the currency says {currency}."
+            )
+        channel = (text.get("channel") or DEFAULT_CHANNEL).lower()
         matches = [v for v, label in OrderChannel.choices if channel in (v, label.lower())]
         if matches:
             values["channel"] = matches[0]
         else:
             allowed = ", ".join(OrderChannel.values)
             problems.append(f"channel: “{text['channel']}” is not one of {allowed}.")
-        values["category"] = text["category"][:100]
+        values["category"] = (text.get("category") or DEFAULT_CATEGORY)[:100]
         try:
-            quantity = int(text.get("quantity") or 1)
+            quantity = int(text.get("quantity") or DEFAULT_QUANTITY)
             if quantity < 1:
                 raise ValueError
             values["quantity"] = quantity

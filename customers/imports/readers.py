@@ -1,10 +1,14 @@
-"""Reading import files: CSV (any delimiter, UTF-8 with or without BOM, or
-Latin-1) and XLSX, with a first pass that checks the file's structure so that
-a broken file fails before anything is written."""
+"""Reading import files: CSV (any delimiter; UTF-8 with or without BOM, UTF-16
+with a BOM in either byte order, Latin-1 or cp1252) and XLSX, with a first
+pass that checks the file's structure so that a broken file fails before
+anything is written."""
 
 from __future__ import annotations
 
+import codecs
 import csv
+import re
+import zipfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -57,7 +61,9 @@ def inspect(path: Path, *, encoding: str | None = None, delimiter: str | None = 
         head = handle.read(SNIFF_BYTES)
     if _is_xlsx(path, head):
         return _inspect_xlsx(path)
-    if _has_nul(path):
+    wide = _utf16_by_bom(head)
+    # UTF-16 text is full of NUL bytes; any other text holds none.
+    if not wide and not _is_wide(encoding) and _has_nul(path):
         raise FileProblem("This is not a text file (it holds binary data). Upload CSV or XLSX.")
     if encoding:
         try:
@@ -67,11 +73,53 @@ def inspect(path: Path, *, encoding: str | None = None, delimiter: str | None = 
                 f"The file is not {encoding} text (byte {exc.start + 1:,} cannot be read "
                 f"as {encoding}). Give its encoding, for example latin-1."
             ) from None
+    if wide:
+        try:
+            return _inspect_csv(path, wide, delimiter)
+        except UnicodeDecodeError as exc:
+            raise FileProblem(
+                f"The file starts as UTF-16 text but byte {exc.start + 1:,} cannot be read as "
+                "UTF-16."
+            ) from None
     try:
         return _inspect_csv(path, "utf-8-sig", delimiter)
     except UnicodeDecodeError:
-        # Not UTF-8: spreadsheet exports from older tools are usually Latin-1.
-        return _inspect_csv(path, "latin-1", delimiter)
+        # Not UTF-8: spreadsheet exports from older tools are Latin-1, or its
+        # Windows form cp1252, which puts €, curly quotes and dashes where
+        # Latin-1 has control characters no real text uses.
+        return _inspect_csv(path, _latin1_or_cp1252(path), delimiter)
+
+
+def _utf16_by_bom(head: bytes) -> str:
+    """ "utf-16" when the file starts with a UTF-16 byte order mark (either
+    order; the codec reads the mark and drops it), else ""."""
+    return "utf-16" if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) else ""
+
+
+def _is_wide(encoding: str | None) -> bool:
+    if not encoding:
+        return False
+    try:
+        name = codecs.lookup(encoding).name
+    except LookupError:
+        return False
+    return name.startswith(("utf-16", "utf-32"))
+
+
+# Bytes that are control characters in Latin-1 but letters and signs in cp1252.
+_C1 = re.compile(rb"[\x80-\x9f]")
+
+
+def _latin1_or_cp1252(path: Path) -> str:
+    """cp1252 when the file uses its letters and signs and has none of the
+    five bytes it leaves undefined; else Latin-1 (which reads any byte)."""
+    seen_c1 = False
+    with path.open("rb") as handle:
+        while chunk := handle.read(1024 * 1024):
+            seen_c1 = seen_c1 or bool(_C1.search(chunk))
+            if any(byte in chunk for byte in (b"\x81", b"\x8d", b"\x8f", b"\x90", b"\x9d")):
+                return "latin-1"
+    return "cp1252" if seen_c1 else "latin-1"
 
 
 def _size(size: int) -> str:
@@ -111,7 +159,8 @@ def _csv_reader(handle, delimiter: str):
 
 
 def _check_header(header: list[str], delimiter: str) -> list[str]:
-    header = [cell.strip() for cell in header]
+    # A byte order mark left by a codec that does not drop it is not a name.
+    header = [cell.strip().lstrip("\ufeff").strip() for cell in header]
     if not any(header):
         raise FileProblem("The first row (the header) is empty: it must name the columns.")
     if len(header) == 1:
@@ -215,7 +264,49 @@ def _xlsx_rows(path: Path):
             book.close()
 
 
+# Parts smaller than this cannot do harm whatever their ratio.
+RATIO_CHECKED_FROM = 1024 * 1024
+
+
+def check_xlsx_archive(path: Path) -> None:
+    """Refuse a workbook before reading it when unpacking it would take more
+    than the documented limits (settings.IMPORT_XLSX_*): its total unpacked
+    size, any part's compression ratio, and the shared strings, which the
+    reader keeps in memory. The sizes are the ones the archive declares; the
+    zip reader stops at them, so a part cannot unpack to more."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            parts = archive.infolist()
+    except (zipfile.BadZipFile, OSError):
+        raise FileProblem("This is not a readable XLSX workbook (not a zip archive).") from None
+    total = 0
+    for part in parts:
+        total += part.file_size
+        if total > settings.IMPORT_XLSX_MAX_UNPACKED_BYTES:
+            limit = _size(settings.IMPORT_XLSX_MAX_UNPACKED_BYTES)
+            raise FileProblem(
+                f"The workbook unpacks to more than {limit} (the limit). Save the sheet as CSV, "
+                "or split it."
+            )
+        ratio = part.file_size / max(part.compress_size, 1)
+        if part.file_size >= RATIO_CHECKED_FROM and ratio > settings.IMPORT_XLSX_MAX_RATIO:
+            raise FileProblem(
+                f"The workbook's part “{part.filename}” is compressed {ratio:,.0f} to 1 "
+                f"({_size(part.compress_size)} unpacking to {_size(part.file_size)}); the limit "
+                f"is {settings.IMPORT_XLSX_MAX_RATIO} to 1. It was not read."
+            )
+        if (
+            part.filename.lower().endswith("sharedstrings.xml")
+            and part.file_size > settings.IMPORT_XLSX_MAX_SHARED_STRINGS_BYTES
+        ):
+            raise FileProblem(
+                f"The workbook's shared strings unpack to {_size(part.file_size)}; the limit is "
+                f"{_size(settings.IMPORT_XLSX_MAX_SHARED_STRINGS_BYTES)}. Save the sheet as CSV."
+            )
+
+
 def _inspect_xlsx(path: Path) -> FileShape:
+    check_xlsx_archive(path)
     with _xlsx_rows(path) as rows:
         try:
             header = _check_header([_cell_text(v) for v in next(rows)], ",")

@@ -7,48 +7,17 @@ which case the row is rejected with the same messages."""
 from __future__ import annotations
 
 import functools
-import re
 from dataclasses import dataclass, field
-from datetime import date, datetime, time
+from datetime import date, datetime
 
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
+from customers import fields as registry
 from customers import validation
+from customers.imports import dates
 from customers.imports.mapping import ATTRIBUTE_PREFIX
-from customers.models import (
-    AttributeDefinition,
-    Customer,
-    CustomerKind,
-    IncomeBand,
-    LifecycleStage,
-    Lifestyle,
-    ValuesOrientation,
-)
-
-DATE_FORMATS = ("%Y-%m-%d", "%Y%m%d", "%d/%m/%Y")
-
-# Import column -> model field, where they differ.
-FIELD_FOR_COLUMN = {"organisation": "organisation_name"}
-
-TEXT_FIELDS = (
-    "external_id",
-    "first_name",
-    "last_name",
-    "organisation_name",
-    "address_line1",
-    "address_line2",
-    "city",
-    "region",
-    "occupation",
-)
-CHOICE_FIELDS = {
-    "kind": CustomerKind,
-    "income_band": IncomeBand,
-    "lifecycle_stage": LifecycleStage,
-    "lifestyle": Lifestyle,
-    "values": ValuesOrientation,
-}
+from customers.models import AttributeDefinition
 
 
 @dataclass
@@ -68,38 +37,15 @@ class CleanRow:
     rejection: list[str] = field(default_factory=list)
 
 
-@functools.cache
-def _max_length(name: str) -> int:
-    return Customer._meta.get_field(name).max_length
+def parse_date(raw: str, date_format: str | None = None, order: str | None = None) -> date:
+    return dates.parse_date(raw, order=order, date_format=date_format)
 
 
-_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
-
-
-def parse_date(raw: str, date_format: str | None = None) -> date:
-    text = raw.strip()
-    if not date_format and _ISO_DATE.fullmatch(text):
-        # The common case, without strptime's cost (same result as %Y-%m-%d).
-        try:
-            return date.fromisoformat(text)
-        except ValueError:
-            pass
-    for fmt in (date_format,) if date_format else DATE_FORMATS:
-        try:
-            return datetime.strptime(text, fmt).date()
-        except ValueError:
-            continue
-    shown = date_format or "YYYY-MM-DD, YYYYMMDD or DD/MM/YYYY"
-    raise ValueError(f"“{raw}” is not a date ({shown}).")
-
-
-def parse_datetime(raw: str, date_format: str | None = None, tz=None) -> datetime:
+def parse_datetime(
+    raw: str, date_format: str | None = None, tz=None, order: str | None = None
+) -> datetime:
     """A date and time; a naive one is in ``tz`` (default: the current time zone)."""
-    text = raw.strip()
-    try:
-        value = datetime.fromisoformat(text)
-    except ValueError:
-        value = datetime.combine(parse_date(text, date_format), time.min)
+    value = dates.parse(raw, order=order, date_format=date_format)
     if timezone.is_naive(value):
         value = timezone.make_aware(value, tz)
     return value
@@ -119,27 +65,107 @@ def _choice(enum, raw: str) -> str | None:
     return _choices_of(enum).get(raw.strip().lower())
 
 
+# Distinct values remembered per column and job.
+REMEMBERED_VALUES = 100_000
+
+
+def _remembered(judge):
+    return functools.lru_cache(maxsize=REMEMBERED_VALUES)(judge)
+
+
+def _judge(validator):
+    """A validator as (value, problem or None), so that its verdict can be kept."""
+
+    def judge(value):
+        try:
+            validator(value)
+        except ValidationError as exc:
+            return value, exc.messages[0]
+        return value, None
+
+    return judge
+
+
+def _judge_country(raw: str):
+    code = validation.normalise_country(raw)
+    return _judge(validation.validate_country)(code)
+
+
+def _judge_phone(raw: str, country: str):
+    try:
+        return validation.normalise_phone(raw, country), None
+    except ValidationError as exc:
+        return "", exc.messages[0]
+
+
+def _judge_postcode(raw: str, country: str):
+    postcode = validation.normalise_postcode(raw, country)
+    try:
+        validation.validate_postcode(postcode, country)
+    except ValidationError as exc:
+        return postcode, exc.messages[0]
+    return postcode, None
+
+
+def _judge_date(raw: str, date_format: str | None, order: str | None):
+    try:
+        return parse_date(raw, date_format, order), None
+    except ValueError as exc:
+        return None, str(exc)
+
+
 class RowCleaner:
     """Cleans rows of one import: definitions are looked up once."""
 
-    def __init__(self, *, date_format: str | None = None, strict: bool = False):
+    def __init__(
+        self,
+        *,
+        date_format: str | None = None,
+        strict: bool = False,
+        date_orders: dict[str, str] | None = None,
+    ):
         self.date_format = date_format
+        # Target field -> how its column writes dates (dates.DAY_FIRST...).
+        self.date_orders = date_orders or {}
         self.strict = strict
         self.definitions = {d.name: d for d in AttributeDefinition.objects.filter(is_active=True)}
         # Looked up once per import, not once per row.
         self.today = timezone.localdate()
         self.tz = timezone.get_current_timezone()
+        # Each distinct value is judged once per job (a file repeats its towns,
+        # postcodes, dates and, across a re-import, everything): the shared
+        # validation, remembered. Bounded, so memory stays flat on a file of
+        # unique values.
+        self._country = _remembered(_judge_country)
+        self._email = _remembered(_judge(validation.validate_email))
+        self._phone = _remembered(_judge_phone)
+        self._postcode = _remembered(_judge_postcode)
+        self._date = _remembered(_judge_date)
+        # The registry as this job reads it, looked up once.
+        self.field_of_column = {spec.import_column: spec.name for spec in registry.FIELDS}
+        self.max_length = {spec.name: spec.max_length for spec in registry.FIELDS}
+        self.of_type = {
+            kind: tuple(spec for spec in registry.FIELDS if spec.type == kind)
+            for kind in registry.Type
+        }
 
     def clean(self, raw: dict[str, str]) -> CleanRow:
         row = CleanRow()
-        text = {FIELD_FOR_COLUMN.get(k, k): (v or "").strip() for k, v in raw.items()}
+        text = {}
+        for column, value in raw.items():
+            text[self.field_of_column.get(column, column)] = (value or "").strip()
 
-        for name in TEXT_FIELDS:
+        for spec in self.of_type[registry.Type.TEXT]:
+            name = spec.name
             if name in text:
                 value = " ".join(text[name].split())
-                if len(value) > _max_length(name):
+                if len(value) > self.max_length[name]:
                     self._flag(
-                        row, name, "too_long", f"longer than {_max_length(name)} characters", value
+                        row,
+                        name,
+                        "too_long",
+                        f"longer than {self.max_length[name]} characters",
+                        value,
                     )
                     value = ""
                 row.values[name] = value
@@ -148,11 +174,11 @@ class RowCleaner:
         if not any(
             row.values.get(n)
             for n in ("external_id", "first_name", "last_name", "organisation_name")
-        ) and not (email and len(email) <= _max_length("email")):
+        ) and not (email and len(email) <= self.max_length["email"]):
             if email:
                 row.rejection.append(
                     "No identity: the row has no external id and no name, and its email is "
-                    f"longer than {_max_length('email')} characters."
+                    f"longer than {self.max_length['email']} characters."
                 )
             else:
                 row.rejection.append(
@@ -160,7 +186,8 @@ class RowCleaner:
                 )
             return row
 
-        for name, enum in CHOICE_FIELDS.items():
+        for spec in self.of_type[registry.Type.CHOICE]:
+            name, enum = spec.name, spec.choices
             if text.get(name):
                 value = _choice(enum, text[name])
                 if value is None:
@@ -174,67 +201,56 @@ class RowCleaner:
                     )
                 else:
                     row.values[name] = value
-            elif name in text:
+            elif name in text and not spec.blank_keeps:
                 row.values[name] = ""
-        if "lifecycle_stage" in row.values and not row.values["lifecycle_stage"]:
-            del row.values["lifecycle_stage"]  # blank keeps the record's stage
-        if "kind" in row.values and not row.values["kind"]:
-            del row.values["kind"]
 
         country = "GB"
         if "country" in text:
-            code = validation.normalise_country(text["country"])
-            try:
-                validation.validate_country(code)
+            code, problem = self._country(text["country"])
+            if problem:
+                self._flag(row, "country", "invalid_country", problem, text["country"])
+                row.values["country"] = ""
+            else:
                 row.values["country"] = code
                 country = code or "GB"
-            except ValidationError as exc:
-                self._flag(row, "country", "invalid_country", exc.messages[0], text["country"])
-                row.values["country"] = ""
 
         if "email" in text:
-            if len(email) > _max_length("email"):
+            if len(email) > self.max_length["email"]:
                 self._flag(
                     row,
                     "email",
                     "too_long",
-                    f"longer than {_max_length('email')} characters",
+                    f"longer than {self.max_length['email']} characters",
                     text["email"],
                 )
                 email = ""
             else:
-                self._check(
-                    row,
-                    "email",
-                    "invalid_email",
-                    validation.validate_email,
-                    email,
-                    raw=text["email"],
-                )
+                _, problem = self._email(email)
+                if problem:
+                    self._flag(row, "email", "invalid_email", problem, text["email"])
             row.values["email"] = email
 
         if "phone" in text:
-            try:
-                row.values["phone"] = validation.normalise_phone(text["phone"], country)
-            except ValidationError as exc:
-                self._flag(row, "phone", "invalid_phone", exc.messages[0], text["phone"])
+            row.values["phone"], problem = self._phone(text["phone"], country)
+            if problem:
+                self._flag(row, "phone", "invalid_phone", problem, text["phone"])
                 raw_phone = text["phone"]
-                row.values["phone"] = raw_phone if len(raw_phone) <= _max_length("phone") else ""
+                row.values["phone"] = (
+                    raw_phone if len(raw_phone) <= self.max_length["phone"] else ""
+                )
 
         if "postcode" in text:
-            postcode = validation.normalise_postcode(text["postcode"], country)
-            try:
-                validation.validate_postcode(postcode, country)
-            except ValidationError as exc:
-                self._flag(row, "postcode", "invalid_postcode", exc.messages[0], text["postcode"])
+            postcode, problem = self._postcode(text["postcode"], country)
+            if problem:
+                self._flag(row, "postcode", "invalid_postcode", problem, text["postcode"])
                 postcode = text["postcode"]  # kept as found, not reshaped
-            if len(postcode) > _max_length("postcode"):
+            if len(postcode) > self.max_length["postcode"]:
                 if not any(f.field == "postcode" for f in row.flags):
                     self._flag(
                         row,
                         "postcode",
                         "too_long",
-                        f"longer than {_max_length('postcode')} characters",
+                        f"longer than {self.max_length['postcode']} characters",
                         text["postcode"],
                     )
                 postcode = ""
@@ -243,12 +259,11 @@ class RowCleaner:
         if "date_of_birth" in text:
             row.values["date_of_birth"] = None
             if text["date_of_birth"]:
-                try:
-                    dob = parse_date(text["date_of_birth"], self.date_format)
-                except ValueError as exc:
-                    self._flag(
-                        row, "date_of_birth", "invalid_date", str(exc), text["date_of_birth"]
-                    )
+                dob, problem = self._date(
+                    text["date_of_birth"], self.date_format, self.date_orders.get("date_of_birth")
+                )
+                if problem:
+                    self._flag(row, "date_of_birth", "invalid_date", problem, text["date_of_birth"])
                 else:
                     # An implausible date is still a date: kept, and flagged.
                     self._check(
@@ -262,21 +277,24 @@ class RowCleaner:
                     )
                     row.values["date_of_birth"] = dob
 
-        if "household_size" in text:
-            row.values["household_size"] = None
-            if text["household_size"]:
+        for spec in self.of_type[registry.Type.INTEGER]:
+            name = spec.name
+            if name not in text:
+                continue
+            row.values[name] = None
+            if text[name]:
                 try:
-                    size = int(text["household_size"])
-                    if not 1 <= size <= 30:
+                    number = int(text[name])
+                    if not spec.min_value <= number <= spec.max_value:
                         raise ValueError
-                    row.values["household_size"] = size
+                    row.values[name] = number
                 except ValueError:
                     self._flag(
                         row,
-                        "household_size",
-                        "invalid_household_size",
-                        f"“{text['household_size']}” is not a household size (1 to 30)",
-                        text["household_size"],
+                        name,
+                        f"invalid_{name}",
+                        f"“{text[name]}” is not a {spec.label} ({spec.limits_text()})",
+                        text[name],
                     )
 
         if "last_verified_at" in text:
@@ -284,7 +302,10 @@ class RowCleaner:
             if text["last_verified_at"]:
                 try:
                     row.values["last_verified_at"] = parse_datetime(
-                        text["last_verified_at"], self.date_format, self.tz
+                        text["last_verified_at"],
+                        self.date_format,
+                        self.tz,
+                        self.date_orders.get("last_verified_at"),
                     )
                 except ValueError as exc:
                     self._flag(
@@ -292,12 +313,17 @@ class RowCleaner:
                     )
 
         if "interests" in text:
+            longest = self.max_length["interests"]
             tags = [validation.normalise_tag(t) for t in text["interests"].split(";")]
-            row.interests = sorted({t for t in tags if t and len(t) <= 64})
+            row.interests = sorted({t for t in tags if t and len(t) <= longest})
             for tag in tags:
-                if len(tag) > 64:
+                if len(tag) > longest:
                     self._flag(
-                        row, "interests", "too_long", "an interest is over 64 characters", tag
+                        row,
+                        "interests",
+                        "too_long",
+                        f"an interest is over {longest} characters",
+                        tag,
                     )
 
         attributes = {

@@ -10,20 +10,24 @@ an uninterrupted run."""
 
 from __future__ import annotations
 
+import datetime as dt
+import itertools
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files import File
 from django.db import transaction
 from django.db.models import F, Q
 from django.db.models.functions import Coalesce, Now, Upper
 from django.utils import timezone
 
+from customers import fields as registry
 from customers import policy
-from customers.imports import readers
+from customers.events import import_finished_emit
+from customers.imports import dates, readers
 from customers.imports.mapping import (
     apply_mapping,
     check_mapping,
@@ -34,6 +38,7 @@ from customers.imports.matching import survivors
 from customers.imports.orders import REQUIRED as ORDER_REQUIRED
 from customers.imports.orders import OrderRowCleaner, OrderWriter
 from customers.imports.rows import CleanRow, RowCleaner
+from customers.masking import can_view_sensitive
 from customers.models import (
     Customer,
     CustomerKind,
@@ -52,7 +57,7 @@ SUPPRESSED_REASON = (
     "so no record is made for them. The row's values are not kept in this report."
 )
 IDENTITY_TARGETS = {"external_id", "email", "first_name", "last_name", "organisation"}
-OPTION_KEYS = {"encoding", "delimiter", "strict", "dry_run", "date_format"}
+OPTION_KEYS = {"encoding", "delimiter", "strict", "dry_run", "date_format", "date_orders"}
 
 Progress = Callable[[ImportJob], None]
 
@@ -79,7 +84,82 @@ def _check_options(options: Mapping) -> dict:
             raise ValidationError(
                 {"encoding": f"“{options['encoding']}” is not a known text encoding."}
             ) from None
-    return {k: v for k, v in options.items() if v not in (None, "")}
+    _check_date_orders(options.get("date_orders"))
+    return {k: v for k, v in options.items() if v not in (None, "", {})}
+
+
+def _check_date_orders(given) -> None:
+    if given in (None, "", {}):
+        return
+    if not isinstance(given, dict) or not all(
+        isinstance(k, str) and v in dates.ORDERS for k, v in given.items()
+    ):
+        raise ValidationError(
+            {
+                "date_orders": "Say how each date column is written: an object of column: "
+                f"{' or '.join(dates.ORDERS)}."
+            }
+        )
+
+
+def _date_targets(kind: str) -> tuple[str, ...]:
+    if kind == ImportKind.ORDERS:
+        return ("ordered_at",)
+    return tuple(
+        spec.import_column
+        for spec in registry.FIELDS
+        if spec.type in (registry.Type.DATE, registry.Type.DATETIME)
+    )
+
+
+@dataclass
+class DateColumns:
+    """How the file's date columns write their dates, per target field."""
+
+    orders: dict[str, str] = field(default_factory=dict)  # target -> dates.DAY_FIRST...
+    ambiguous: list[str] = field(default_factory=list)  # columns that read both ways
+    problems: list[str] = field(default_factory=list)
+
+
+def date_columns(
+    *, path: Path, shape: readers.FileShape, mapping: Mapping, kind: str, options: Mapping
+) -> DateColumns:
+    """Read the mapped date columns whole (one pass over the file) and decide,
+    per column, whether dates are day-first or month-first. A column that
+    reads both ways takes the order given in ``options["date_orders"]``, else
+    is left in ``ambiguous`` for the caller to ask about or to default."""
+    found = DateColumns()
+    if options.get("date_format"):
+        return found
+    columns = {
+        target: mapping[target]
+        for target in _date_targets(kind)
+        if isinstance(mapping.get(target), str) and mapping[target] in shape.header
+    }
+    if not columns:
+        return found
+    positions = {column: shape.header.index(column) for column in set(columns.values())}
+    seen = {column: dates.ColumnDates() for column in positions}
+    for _, values in readers.iter_rows(path, shape):
+        for column, position in positions.items():
+            if position < len(values):
+                seen[column].add(values[position])
+    given = options.get("date_orders") or {}
+    for target, column in columns.items():
+        order, example = seen[column].order()
+        if order == dates.MIXED and column not in given:
+            found.problems.append(
+                f"The dates in column “{column}” are written both day-first and month-first "
+                f"(for example {example}); correct the file, or give the date format."
+            )
+        elif order is None or order == dates.MIXED:
+            if column in given:
+                found.orders[target] = given[column]
+            elif column not in found.ambiguous:
+                found.ambiguous.append(column)
+        elif order != dates.ISO:
+            found.orders[target] = order
+    return found
 
 
 @transaction.atomic
@@ -106,6 +186,9 @@ def import_job_create(
         errors["mapping"] = "The mapping is an object of field: column."
     if errors:
         raise ValidationError(errors)
+    refused = sensitive_mapping_problems(mapping or {}, kind, actor)
+    if refused:
+        raise PermissionDenied(" ".join(refused))
     options = _check_options(options or {})
     job = ImportJob(
         kind=kind,
@@ -162,6 +245,7 @@ def _fail(job: ImportJob, message: str) -> ImportJob:
         status=ImportStatus.FAILED, error=message, finished_at=timezone.now()
     )
     job.refresh_from_db()
+    import_finished_emit(job=job)
     return job
 
 
@@ -184,6 +268,7 @@ def import_run(
         # The first start stays: the check after the job looks at everything
         # written since, resumed runs included.
         started_at=Coalesce(F("started_at"), Now()),
+        heartbeat_at=Now(),
     )
     job.refresh_from_db()
     if not claimed:
@@ -194,13 +279,24 @@ def import_run(
             path, encoding=job.options.get("encoding"), delimiter=job.options.get("delimiter")
         )
         mapping = job.mapping or suggest_mapping(shape.header, job.kind)
-        problems = mapping_problems(mapping, shape.header, job.kind)
+        problems = mapping_problems(mapping, shape.header, job.kind, actor=job.created_by)
         if problems:
             raise readers.FileProblem(
                 "The column mapping does not fit this file. " + " ".join(problems)
             )
+        found = date_columns(
+            path=path, shape=shape, mapping=mapping, kind=job.kind, options=job.options
+        )
+        if found.problems:
+            raise readers.FileProblem(" ".join(found.problems))
     except readers.FileProblem as exc:
         return _fail(job, str(exc))
+    # A column whose dates read both ways, with nobody to ask (the command
+    # line, the API): the documented default, recorded on the job.
+    date_orders = {
+        **(job.options.get("date_orders") or {}),
+        **dict.fromkeys(found.ambiguous, settings.IMPORT_DEFAULT_DATE_ORDER),
+    }
 
     ImportJob.objects.filter(pk=job.pk).update(
         total_rows=shape.total_rows,
@@ -211,10 +307,12 @@ def import_run(
             "encoding": shape.encoding,
             "delimiter": shape.delimiter,
             "header": shape.header,
+            **({"date_orders": date_orders} if date_orders else {}),
+            **({"date_orders_assumed": found.ambiguous} if found.ambiguous else {}),
         },
     )
     job.refresh_from_db()
-    cleaner = _cleaner(job)
+    cleaner = _cleaner(job, _given_orders(mapping, date_orders, job.kind) | found.orders)
     writer = _CustomerWriter(job) if job.kind == ImportKind.CUSTOMERS else OrderWriter(job)
     rows = readers.iter_rows(path, shape, skip=job.processed_rows)
     group = _order_id_of(mapping, shape.header) if job.kind == ImportKind.ORDERS else None
@@ -243,12 +341,18 @@ def import_run(
             ),
         )
         raise
+    if job.kind == ImportKind.CUSTOMERS and not job.options.get("dry_run"):
+        # Before the job ends, so that its likely duplicates are in the review queue by then.
+        from customers.duplicates.incoming import import_duplicates_find
+
+        import_duplicates_find(job=job)
     ImportJob.objects.filter(pk=job.pk, status=ImportStatus.RUNNING).update(
         status=ImportStatus.SUCCEEDED, finished_at=timezone.now()
     )
     job.refresh_from_db()
     if job.kind == ImportKind.CUSTOMERS and not job.options.get("dry_run"):
         _queue_quality_check(job)
+    import_finished_emit(job=job)
     return job
 
 
@@ -262,10 +366,36 @@ def _queue_quality_check(job: ImportJob) -> None:
     transaction.on_commit(lambda: quality_check_since_task.delay(since))
 
 
-def mapping_problems(mapping: Mapping, header: list[str], kind: str) -> list[str]:
+def sensitive_mapping_problems(mapping: Mapping, kind: str, actor) -> list[str]:
+    """A user who may not see sensitive fields may not fill them from a file
+    either (they would overwrite values they cannot read, and the counts
+    would tell them whether a guessed value was right). ``actor`` None is
+    the command line, run by an operator, who may."""
+    if actor is None or kind != ImportKind.CUSTOMERS or can_view_sensitive(actor):
+        return []
+    problems = []
+    for target, spec in mapping.items():
+        field = registry.by_column(target)
+        if field is None or not field.sensitive:
+            continue
+        if isinstance(spec, dict):
+            source = "A constant"
+        else:
+            columns = [spec] if isinstance(spec, str) else list(spec)
+            source = "The column " + " and ".join(f"“{c}”" for c in columns)
+        problems.append(
+            f"{source} cannot be mapped to {field.label}: it is sensitive data, which you do "
+            "not have permission to see or change. Leave it unmapped."
+        )
+    return problems
+
+
+def mapping_problems(mapping: Mapping, header: list[str], kind: str, *, actor=None) -> list[str]:
     """Everything wrong with a mapping for this file, one sentence each: what
-    check_mapping finds, plus what a kind of import cannot do without."""
+    check_mapping finds, sensitive fields ``actor`` may not fill, and what a
+    kind of import cannot do without."""
     problems = check_mapping(mapping, header, kind)
+    problems += sensitive_mapping_problems(mapping, kind, actor)
     if kind == ImportKind.CUSTOMERS and not IDENTITY_TARGETS & set(mapping):
         problems.append(
             "No column gives an identity (external_id, email, first_name, last_name or "
@@ -278,10 +408,21 @@ def mapping_problems(mapping: Mapping, header: list[str], kind: str) -> list[str
     return problems
 
 
-def _cleaner(job: ImportJob):
+def _given_orders(mapping: Mapping, by_column: Mapping, kind: str) -> dict[str, str]:
+    """Date orders by column, as date orders by target field."""
+    return {
+        target: by_column[mapping[target]]
+        for target in _date_targets(kind)
+        if isinstance(mapping.get(target), str) and mapping[target] in by_column
+    }
+
+
+def _cleaner(job: ImportJob, date_orders: dict[str, str] | None = None):
     cleaner = RowCleaner if job.kind == ImportKind.CUSTOMERS else OrderRowCleaner
     return cleaner(
-        date_format=job.options.get("date_format"), strict=bool(job.options.get("strict"))
+        date_format=job.options.get("date_format"),
+        strict=bool(job.options.get("strict")),
+        date_orders=date_orders,
     )
 
 
@@ -338,8 +479,36 @@ def _commit_batch(job, batch, shape, mapping, cleaner, writer) -> None:
             rejected_count=F("rejected_count") + counts.rejected,
             flagged_count=F("flagged_count") + counts.flagged,
             suppressed_count=F("suppressed_count") + counts.suppressed,
+            heartbeat_at=Now(),
         )
     job.refresh_from_db()
+
+
+def import_jobs_resume_stale(*, stale_after: dt.timedelta | None = None) -> list[ImportJob]:
+    """Queue again each running job whose worker has shown no life for
+    ``stale_after`` (settings.IMPORT_STALE_MINUTES): it died, and the job
+    resumes after its last committed batch. Each job is claimed by a
+    conditional update of its heartbeat, so two sweeps do not both queue it;
+    if its worker was only slow, the two runs meet at the next batch and one
+    of them stops (ConcurrentRun)."""
+    from customers.tasks import import_run_task
+
+    if stale_after is None:
+        stale_after = dt.timedelta(minutes=settings.IMPORT_STALE_MINUTES)
+    now = timezone.now()
+    cutoff = now - stale_after
+    stale = ImportJob.objects.filter(status=ImportStatus.RUNNING).filter(
+        Q(heartbeat_at__lte=cutoff) | Q(heartbeat_at__isnull=True, started_at__lte=cutoff)
+    )
+    resumed = []
+    for job in stale.order_by("pk"):
+        claimed = ImportJob.objects.filter(
+            pk=job.pk, status=ImportStatus.RUNNING, heartbeat_at=job.heartbeat_at
+        ).update(heartbeat_at=now)
+        if claimed:
+            resumed.append(job)
+            transaction.on_commit(lambda pk=job.pk: import_run_task.delay(pk))
+    return resumed
 
 
 def _dry_run(job, rows, shape, mapping, cleaner, writer, batch_size, progress, group) -> None:
@@ -690,25 +859,56 @@ class Preview:
     unmapped: list[str]
     total_rows: int
     rows: list[PreviewRow]
+    # Date columns whose dates read both ways: the wizard asks how (column,
+    # order chosen so far, choices).
+    date_columns: list[dict] = field(default_factory=list)
 
 
-def import_preview(*, job: ImportJob, mapping: Mapping | None = None, limit: int = 10) -> Preview:
-    """Raises readers.FileProblem when the file cannot be read."""
+# The preview judges up to this many rows and shows the ones with a problem
+# first, so that a bad row deep in the file is seen before the run.
+PREVIEW_SCAN_ROWS = 5000
+
+
+def import_preview(
+    *,
+    job: ImportJob,
+    mapping: Mapping | None = None,
+    date_orders: Mapping | None = None,
+    limit: int = 10,
+) -> Preview:
+    """What the run would make of the file: problems of the mapping, date
+    columns to ask about, and ``limit`` rows, rejected and flagged ones first.
+    Raises readers.FileProblem when the file cannot be read."""
+    path = Path(job.file.path)
     shape = readers.inspect(
-        Path(job.file.path),
-        encoding=job.options.get("encoding"),
-        delimiter=job.options.get("delimiter"),
+        path, encoding=job.options.get("encoding"), delimiter=job.options.get("delimiter")
     )
     if mapping is None:
         mapping = job.mapping or suggest_mapping(shape.header, job.kind)
     mapping = dict(mapping)
-    problems = mapping_problems(mapping, shape.header, job.kind)
-    rows = []
+    if date_orders is None:
+        date_orders = job.options.get("date_orders") or {}
+    date_orders = {k: v for k, v in date_orders.items() if v in dates.ORDERS}
+    problems = mapping_problems(mapping, shape.header, job.kind, actor=job.created_by)
+    found = DateColumns()
+    rows: list[PreviewRow] = []
     if not problems:
-        cleaner = _cleaner(job)
-        for number, values in readers.iter_rows(Path(job.file.path), shape):
-            if len(rows) >= limit:
-                break
+        found = date_columns(
+            path=path,
+            shape=shape,
+            mapping=mapping,
+            kind=job.kind,
+            options={**job.options, "date_orders": date_orders},
+        )
+        problems += found.problems
+        problems += [
+            f"The dates in column “{column}” could be day-first or month-first (every one "
+            "reads both ways, such as 03/04/2024): say which below."
+            for column in found.ambiguous
+        ]
+    if not problems:
+        cleaner = _cleaner(job, _given_orders(mapping, date_orders, job.kind) | found.orders)
+        for number, values in itertools.islice(readers.iter_rows(path, shape), PREVIEW_SCAN_ROWS):
             prepared = _prepare([(number, values)], shape, mapping, cleaner)[0]
             clean = prepared.clean
             rows.append(
@@ -720,6 +920,9 @@ def import_preview(*, job: ImportJob, mapping: Mapping | None = None, limit: int
                     rejection=prepared.reasons,
                 )
             )
+        # Rejected rows, then flagged ones, then good ones, each in file order.
+        rows.sort(key=lambda row: (not row.rejection, not row.flags, row.number))
+        rows = rows[:limit]
     return Preview(
         header=shape.header,
         mapping=mapping,
@@ -727,17 +930,40 @@ def import_preview(*, job: ImportJob, mapping: Mapping | None = None, limit: int
         unmapped=unmapped_columns(mapping, shape.header),
         total_rows=shape.total_rows,
         rows=rows,
+        date_columns=_date_column_choices(mapping, shape.header, job.kind, date_orders, found),
     )
 
 
+def _date_column_choices(mapping, header, kind, date_orders, found: DateColumns) -> list[dict]:
+    """The wizard's question per date column that reads both ways (and the
+    answer so far), so the person says how it is written."""
+    return [
+        {"column": column, "order": date_orders.get(column, ""), "choices": dates.ORDERS}
+        for column in dict.fromkeys([*found.ambiguous, *(c for c in date_orders if c in header)])
+    ]
+
+
 @transaction.atomic
-def import_job_set_mapping(*, job: ImportJob, mapping: Mapping) -> ImportJob:
-    """Change a draft job's mapping (the wizard's second step)."""
+def import_job_set_mapping(
+    *, job: ImportJob, mapping: Mapping, actor=None, date_orders: Mapping | None = None
+) -> ImportJob:
+    """Change a draft job's mapping (the wizard's second step). Raises
+    PermissionDenied naming a column mapped to a sensitive field that the
+    job's creator (or ``actor``) may not see."""
     job = lock_one(job)
     if job.status != ImportStatus.DRAFT:
         raise ValidationError("The job has started; its mapping can no longer change.")
     if not isinstance(mapping, dict):
         raise ValidationError({"mapping": "The mapping is an object of field: column."})
+    refused = [
+        *sensitive_mapping_problems(mapping, job.kind, job.created_by),
+        *sensitive_mapping_problems(mapping, job.kind, actor),
+    ]
+    if refused:
+        raise PermissionDenied(" ".join(dict.fromkeys(refused)))
+    _check_date_orders(date_orders)
     job.mapping = dict(mapping)
-    job.save(update_fields=["mapping"])
+    if date_orders:
+        job.options = {**job.options, "date_orders": dict(date_orders)}
+    job.save(update_fields=["mapping", "options"])
     return job

@@ -3,27 +3,31 @@ preview the first rows as the run will judge them, run on a worker with a
 live progress bar, then the summary and the error report. Past jobs are
 listed with their figures."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.http import StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.cache import patch_cache_control
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from customers.imports import readers
+from customers.imports import dates, readers
 from customers.imports.forms import ImportUploadForm
 from customers.imports.mapping import target_fields
 from customers.imports.service import (
+    PREVIEW_SCAN_ROWS,
     import_error_report_rows,
     import_job_create,
     import_job_set_mapping,
     import_job_start,
     import_preview,
 )
-from customers.models import ImportJob, ImportStatus
+from customers.models import ImportJob, ImportKind, ImportStatus
+from mis.confirm import confirmation
 from mis.csvfiles import csv_stream
 from mis.pagination import keyset_page
 
@@ -109,6 +113,16 @@ def _mapping_from(request) -> dict:
     return mapping
 
 
+def _date_orders_from(request) -> dict:
+    """How each date column that reads both ways is written, as answered."""
+    prefix = "date_order:"
+    return {
+        key.removeprefix(prefix): value
+        for key, value in request.POST.items()
+        if key.startswith(prefix) and value
+    }
+
+
 def _mapping_rows(job: ImportJob, preview) -> list[dict]:
     """One select per target field; for the preview, each row's cells are
     the values of the mapped columns, in the same order."""
@@ -138,8 +152,9 @@ def import_detail(request, public_id):
             raise PermissionDenied("Only the person who uploaded this file can map and run it.")
         return render(request, "imports/job.html", _job_context(request, job))
     mapping = _mapping_from(request) if request.method == "POST" else None
+    date_orders = _date_orders_from(request) if request.method == "POST" else None
     try:
-        preview = import_preview(job=job, mapping=mapping)
+        preview = import_preview(job=job, mapping=mapping, date_orders=date_orders)
     except readers.FileProblem as exc:
         return render(request, "imports/job.html", {**_job_context(request, job), "problem": exc})
 
@@ -149,10 +164,17 @@ def import_detail(request, public_id):
         else:
             try:
                 with transaction.atomic():
-                    import_job_set_mapping(job=job, mapping=preview.mapping)
+                    import_job_set_mapping(
+                        job=job,
+                        mapping=preview.mapping,
+                        actor=request.user,
+                        date_orders={c["column"]: c["order"] for c in preview.date_columns},
+                    )
                     import_job_start(job=job)
             except ValidationError as exc:  # run twice: the first one won
                 messages.error(request, " ".join(exc.messages))
+            except PermissionDenied as exc:
+                messages.error(request, str(exc))
             else:
                 messages.success(request, "The import is running; this page follows its progress.")
             return redirect("imports:detail", public_id=job.public_id)
@@ -160,13 +182,23 @@ def import_detail(request, public_id):
         **_job_context(request, job),
         "preview": preview,
         "mapping_rows": _mapping_rows(job, preview),
+        "scan_rows": PREVIEW_SCAN_ROWS,
     }
     template = "imports/_mapping.html" if request.htmx else "imports/job.html"
     return render(request, template, context)
 
 
 def _job_context(request, job: ImportJob) -> dict:
-    return {"job": job, "may_read_errors": may_read_error_report(request.user, job)}
+    return {
+        "job": job,
+        "may_read_errors": may_read_error_report(request.user, job),
+        # The figures lead to the records once the job is done (a dry run wrote none).
+        "links": job.is_finished
+        and not job.options.get("dry_run")
+        and job.kind == ImportKind.CUSTOMERS
+        and request.user.has_perm("customers.view_customer"),
+        "default_date_order": dates.ORDERS.get(settings.IMPORT_DEFAULT_DATE_ORDER, ""),
+    }
 
 
 @require_GET
@@ -184,6 +216,16 @@ def import_discard(request, public_id):
     job = get_object_or_404(ImportJob, public_id=public_id, status=ImportStatus.DRAFT)
     if not may_handle_draft(request.user, job):
         raise PermissionDenied("Only the person who uploaded this file can discard it.")
+    asked = confirmation(
+        request,
+        title="Discard this upload?",
+        message=f"The file “{job.original_name}” and its column mapping are deleted; "
+        "nothing was imported from it. You can upload it again later.",
+        button="Discard",
+        cancel_url=reverse("imports:detail", args=[job.public_id]),
+    )
+    if asked:
+        return asked
     job.file.delete(save=False)
     job.delete()
     messages.success(request, "The draft import was discarded.")

@@ -10,66 +10,26 @@ from django.urls import reverse
 from django_countries.fields import CountryField
 from simple_history.models import HistoricalRecords
 
+from customers import fields as registry
 from customers import validation
+from customers.choices import (  # noqa: F401 (re-exported by customers.models)
+    CustomerKind,
+    IncomeBand,
+    LifecycleStage,
+    Lifestyle,
+    ValuesOrientation,
+)
 from customers.reads import PersonalData, PersonalHistory
 
-
-class CustomerKind(models.TextChoices):
-    PERSON = "person", "Person"
-    ORGANISATION = "organisation", "Organisation"
-
-
-class LifecycleStage(models.TextChoices):
-    PROSPECT = "prospect", "Prospect"  # known to us, no contact yet
-    LEAD = "lead", "Lead"  # has shown interest (enquiry, sign-up)
-    CUSTOMER = "customer", "Customer"  # has bought
-    LAPSED = "lapsed", "Lapsed"  # bought before, not recently
-
-
-class IncomeBand(models.TextChoices):
-    UNDER_20K = "under_20k", "Under £20k"
-    FROM_20K = "20k_40k", "£20k–£40k"
-    FROM_40K = "40k_60k", "£40k–£60k"
-    FROM_60K = "60k_100k", "£60k–£100k"
-    OVER_100K = "over_100k", "Over £100k"
-
-
-class Lifestyle(models.TextChoices):
-    URBAN_PROFESSIONAL = "urban_professional", "Urban professional"
-    FAMILY_FOCUSED = "family_focused", "Family focused"
-    OUTDOOR_ACTIVE = "outdoor_active", "Outdoor and active"
-    HOMEBODY = "homebody", "Home and hobbies"
-    STUDENT = "student", "Student"
-    RETIRED = "retired", "Retired"
-
-
-class ValuesOrientation(models.TextChoices):
-    SUSTAINABILITY = "sustainability", "Sustainability"
-    VALUE_FOR_MONEY = "value_for_money", "Value for money"
-    QUALITY = "quality", "Quality"
-    CONVENIENCE = "convenience", "Convenience"
-    INNOVATION = "innovation", "Innovation"
-    TRADITION = "tradition", "Tradition"
-    COMMUNITY = "community", "Community"
-
-
-# Fields masked for users without customers.view_sensitive_data.
-SENSITIVE_FIELDS = ("date_of_birth", "income_band", "interests", "lifestyle", "values")
-
-# Data components of a record, in the order pages show them.
-DATA_COMPONENTS = {
-    "identity": ("kind", "first_name", "last_name", "organisation_name", "external_id"),
-    "contact": ("email", "phone"),
-    "geographic": ("address_line1", "address_line2", "city", "region", "postcode", "country"),
-    "demographic": ("date_of_birth", "occupation", "income_band", "household_size"),
-    "psychographic": ("interests", "lifestyle", "values"),
-}
+# Read from the field registry (customers.fields).
+SENSITIVE_FIELDS = registry.sensitive_names()
+DATA_COMPONENTS = registry.data_components()
 
 
 class Interest(models.Model):
     """A psychographic interest tag, shared between customers (normalised lower case)."""
 
-    name = models.CharField(max_length=64, unique=True)
+    name = models.CharField(max_length=registry.limit("interests", "max_length"), unique=True)
 
     class Meta:
         ordering = ["name"]
@@ -100,33 +60,52 @@ class Customer(PersonalData, models.Model):
     kind = models.CharField(
         max_length=16, choices=CustomerKind.choices, default=CustomerKind.PERSON
     )
-    first_name = models.CharField(max_length=100, blank=True)
-    last_name = models.CharField(max_length=100, blank=True)
-    organisation_name = models.CharField(max_length=200, blank=True)
+    first_name = models.CharField(max_length=registry.limit("first_name", "max_length"), blank=True)
+    last_name = models.CharField(max_length=registry.limit("last_name", "max_length"), blank=True)
+    organisation_name = models.CharField(
+        max_length=registry.limit("organisation_name", "max_length"), blank=True
+    )
     external_id = models.CharField(
-        max_length=100, blank=True, help_text="The record's id in the system it came from."
+        max_length=registry.limit("external_id", "max_length"),
+        blank=True,
+        help_text="The record's id in the system it came from.",
     )
 
     # Contact points, stored normalised (lower-case email, E.164 phone).
-    email = models.CharField(max_length=254, blank=True, validators=[validation.validate_email])
+    email = models.CharField(
+        max_length=registry.limit("email", "max_length"),
+        blank=True,
+        validators=[validation.validate_email],
+    )
     phone = models.CharField(
-        max_length=20, blank=True, help_text="Stored in E.164, e.g. +447911123456."
+        max_length=registry.limit("phone", "max_length"),
+        blank=True,
+        help_text="Stored in E.164, e.g. +447911123456.",
     )
 
     # Geographic
-    address_line1 = models.CharField("address line 1", max_length=200, blank=True)
-    address_line2 = models.CharField("address line 2", max_length=200, blank=True)
-    city = models.CharField(max_length=100, blank=True)
-    region = models.CharField(max_length=100, blank=True)
-    postcode = models.CharField(max_length=16, blank=True)
+    address_line1 = models.CharField(
+        "address line 1", max_length=registry.limit("address_line1", "max_length"), blank=True
+    )
+    address_line2 = models.CharField(
+        "address line 2", max_length=registry.limit("address_line2", "max_length"), blank=True
+    )
+    city = models.CharField(max_length=registry.limit("city", "max_length"), blank=True)
+    region = models.CharField(max_length=registry.limit("region", "max_length"), blank=True)
+    postcode = models.CharField(max_length=registry.limit("postcode", "max_length"), blank=True)
     country = CountryField(blank=True, default="GB")
 
     # Demographic (sensitive: date_of_birth, income_band)
     date_of_birth = models.DateField(null=True, blank=True)
-    occupation = models.CharField(max_length=100, blank=True)
+    occupation = models.CharField(max_length=registry.limit("occupation", "max_length"), blank=True)
     income_band = models.CharField(max_length=16, choices=IncomeBand.choices, blank=True)
     household_size = models.PositiveSmallIntegerField(
-        null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(30)]
+        null=True,
+        blank=True,
+        validators=[
+            MinValueValidator(registry.limit("household_size", "min_value")),
+            MaxValueValidator(registry.limit("household_size", "max_value")),
+        ],
     )
 
     # Psychographic (sensitive)
@@ -210,11 +189,14 @@ class Customer(PersonalData, models.Model):
             ("archive_customer", "Can archive customers"),
             ("export_customer", "Can export customers"),
         ]
+        # Each index is used by a page, an API filter, a segment rule or an
+        # import's lookup: docs/adr/0006-customer-indexes-each-used.md shows
+        # the plans (benchmarks/customer_indexes.py prints them). Kind and
+        # archived_at have none: their filters walk the created_at index.
         indexes = [
             models.Index(fields=["lifecycle_stage", "-created_at"], name="customer_stage_created"),
             models.Index(fields=["country", "-created_at"], name="customer_country_created"),
             models.Index(fields=["source"], name="customer_source"),
-            models.Index(fields=["kind"], name="customer_kind"),
             models.Index(fields=["email"], name="customer_email"),
             models.Index(fields=["phone"], name="customer_phone"),
             # Pattern ops (PostgreSQL) so that a postcode-prefix LIKE uses it.
@@ -230,7 +212,6 @@ class Customer(PersonalData, models.Model):
             models.Index(fields=["income_band"], name="customer_income_band"),
             models.Index(fields=["date_of_birth"], name="customer_dob"),
             models.Index(fields=["last_verified_at"], name="customer_last_verified"),
-            models.Index(fields=["archived_at"], name="customer_archived"),
             models.Index(fields=["quality_score"], name="customer_quality_score"),
             # Orders and consents name their customer by its id in the source
             # system, sometimes without saying which source.

@@ -147,6 +147,14 @@ class DuplicateCandidate(PersonalData, models.Model):
     sweep = models.ForeignKey(
         DuplicateSweep, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    import_job = models.ForeignKey(
+        "customers.ImportJob",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="duplicate_candidates",
+        help_text="The import whose records this pair was found for, at the end of the import.",
+    )
     status = models.CharField(
         max_length=16, choices=CandidateStatus.choices, default=CandidateStatus.PENDING
     )

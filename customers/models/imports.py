@@ -17,7 +17,7 @@ class ImportKind(models.TextChoices):
 class ImportStatus(models.TextChoices):
     DRAFT = "draft", "Draft"  # uploaded in the wizard, columns being mapped; not queued
     PENDING = "pending", "Pending"  # queued, waiting for a worker
-    RUNNING = "running", "Running"  # a worker is on it (or died on it: run again to resume)
+    RUNNING = "running", "Running"  # a worker is on it (or died on it: beat resumes it)
     SUCCEEDED = "succeeded", "Succeeded"  # every row read; bad rows are in the error report
     FAILED = "failed", "Failed"  # the file itself could not be read; nothing was written
 
@@ -51,6 +51,12 @@ class ImportJob(models.Model):
     suppressed_count = models.PositiveIntegerField(
         default=0, help_text="Rows not imported: their person is on the suppression list."
     )
+    likely_duplicates = models.PositiveIntegerField(
+        null=True,
+        blank=True,
+        help_text="Pairs of an imported record and a likely duplicate, found at the end of the "
+        "import and put in the review queue; empty when not checked (no match model yet).",
+    )
     unmapped_columns = models.JSONField(default=list, blank=True)
 
     created_by = models.ForeignKey(
@@ -58,6 +64,10 @@ class ImportJob(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
+    # When a worker last showed life on it (claimed it, committed a batch): a
+    # running job without one for settings.IMPORT_STALE_MINUTES lost its
+    # worker, and the beat sweep queues it again.
+    heartbeat_at = models.DateTimeField(null=True, blank=True, editable=False)
     finished_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:

@@ -1,5 +1,5 @@
 """Buying-pattern metrics per customer: derived from the orders by
-``customers.analytics.metrics.metrics_refresh`` (nightly, or on demand), never
+``customers.analytics.services.metrics_refresh`` (nightly, or on demand), never
 written by hand. One row per customer, so that segment rules and lists read a
 customer's buying pattern with one join instead of aggregating orders."""
 

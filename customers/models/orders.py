@@ -16,6 +16,7 @@ class OrderChannel(models.TextChoices):
     PHONE = "phone", "Phone"
     MARKETPLACE = "marketplace", "Marketplace"
     CATALOGUE = "catalogue", "Catalogue / mail order"
+    UNKNOWN = "unknown", "Unknown"  # the file did not say (imports without a channel column)
 
 
 class Order(PersonalData, models.Model):

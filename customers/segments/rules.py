@@ -34,19 +34,16 @@ from django.db.models.functions import Cast
 from django.db.models.lookups import GreaterThanOrEqual, LessThanOrEqual
 from django.utils import timezone
 
+from customers import fields as registry
 from customers import policy, validation
 from customers.models import (
     AttributeDefinition,
     AttributeType,
     Customer,
     CustomerPurchase,
-    IncomeBand,
-    LifecycleStage,
-    Lifestyle,
     OrderChannel,
     PurchaseKind,
     RfmSegment,
-    ValuesOrientation,
 )
 
 MAX_LIST_VALUES = 200
@@ -180,153 +177,177 @@ def _score_range(field_name: str, label: str) -> RuleType:
     )
 
 
+# The segment builder's groups for the registry's data components.
+SEGMENT_GROUPS = {
+    "identity": "identity",
+    "contact": "contact",
+    "geographic": "geography",
+    "demographic": "demographics",
+    "psychographic": "psychographics",
+    "record": "lifecycle",
+}
+
+
+def _sensitive(rule_name: str) -> bool:
+    """A rule over a field is as sensitive as the field (the registry's word)."""
+    return any(s.sensitive for s in registry.FIELDS if s.rule_name == rule_name)
+
+
+def _custom_field_rules() -> dict[str, RuleType]:
+    """The rules over registry fields whose condition is written by hand."""
+    return {
+        rule.field: rule
+        for rule in (
+            RuleType(
+                "country",
+                "Country",
+                "geography",
+                Shape.LIST,
+                _in("country"),
+                choices=_countries,
+                normalise=lambda text: validation.normalise_country(text.strip()),
+                sensitive=_sensitive("country"),
+            ),
+            RuleType(
+                "postcode_prefix",
+                "Postcode starts with",
+                "geography",
+                Shape.TEXT,
+                _postcode_prefix,
+                normalise=lambda text: " ".join(text.upper().split()),
+                sensitive=_sensitive("postcode_prefix"),
+            ),
+            RuleType(
+                "age",
+                "Age",
+                "demographics",
+                Shape.RANGE,
+                _age,
+                sensitive=_sensitive("age"),
+                bounds=(0, 130),
+            ),
+            RuleType(
+                "interests",
+                "Interests (any of)",
+                "psychographics",
+                Shape.LIST,
+                _interests,
+                sensitive=_sensitive("interests"),
+                normalise=lambda text: " ".join(text.lower().split()),
+            ),
+        )
+    }
+
+
+def field_rule_types() -> dict[str, RuleType]:
+    """One rule type per registry field that has one, in the registry's order:
+    "any of" its choices or "any of" free texts, or the hand-written one."""
+    custom = _custom_field_rules()
+    found: dict[str, RuleType] = {}
+    for spec in registry.FIELDS:
+        if spec.segment is None:
+            continue
+        if spec.segment == registry.SegmentRule.CUSTOM:
+            found[spec.rule_name] = custom[spec.rule_name]
+            continue
+        choice = spec.segment == registry.SegmentRule.CHOICE
+        found[spec.rule_name] = RuleType(
+            spec.rule_name,
+            spec.label.capitalize(),
+            SEGMENT_GROUPS.get(spec.component, spec.component),
+            Shape.LIST,
+            _in(spec.name) if choice else _any_iexact(spec.name),
+            sensitive=spec.sensitive,
+            choices=_choices(spec.choices) if choice else None,
+        )
+    return found
+
+
 RULE_TYPES: dict[str, RuleType] = {
-    rule.field: rule
-    for rule in (
-        RuleType(
-            "country",
-            "Country",
-            "geography",
-            Shape.LIST,
-            _in("country"),
-            choices=_countries,
-            normalise=lambda text: validation.normalise_country(text.strip()),
-        ),
-        RuleType("region", "Region", "geography", Shape.LIST, _any_iexact("region")),
-        RuleType("city", "City", "geography", Shape.LIST, _any_iexact("city")),
-        RuleType(
-            "postcode_prefix",
-            "Postcode starts with",
-            "geography",
-            Shape.TEXT,
-            _postcode_prefix,
-            normalise=lambda text: " ".join(text.upper().split()),
-        ),
-        RuleType("age", "Age", "demographics", Shape.RANGE, _age, sensitive=True, bounds=(0, 130)),
-        RuleType(
-            "income_band",
-            "Income band",
-            "demographics",
-            Shape.LIST,
-            _in("income_band"),
-            sensitive=True,
-            choices=_choices(IncomeBand),
-        ),
-        RuleType("occupation", "Occupation", "demographics", Shape.LIST, _any_iexact("occupation")),
-        RuleType(
-            "interests",
-            "Interests (any of)",
-            "psychographics",
-            Shape.LIST,
-            _interests,
-            sensitive=True,
-            normalise=lambda text: " ".join(text.lower().split()),
-        ),
-        RuleType(
-            "lifestyle",
-            "Lifestyle",
-            "psychographics",
-            Shape.LIST,
-            _in("lifestyle"),
-            sensitive=True,
-            choices=_choices(Lifestyle),
-        ),
-        RuleType(
-            "values",
-            "Values",
-            "psychographics",
-            Shape.LIST,
-            _in("values"),
-            sensitive=True,
-            choices=_choices(ValuesOrientation),
-        ),
-        RuleType(
-            "attribute",
-            "Custom attribute",
-            "psychographics",
-            # Replaced, rule by rule, by the named attribute's own (_attribute_rule).
-            Shape.LIST,
-            lambda value: Q(),
-        ),
-        _score_range("rfm_r", "RFM recency score"),
-        _score_range("rfm_f", "RFM frequency score"),
-        _score_range("rfm_m", "RFM monetary score"),
-        RuleType(
-            "rfm_segment",
-            "RFM segment",
-            "buying pattern",
-            Shape.LIST,
-            _in("metrics__rfm_segment"),
-            choices=_choices(RfmSegment),
-        ),
-        RuleType(
-            "last_order_within_days",
-            "Last order within (days)",
-            "buying pattern",
-            Shape.DAYS,
-            _last_order_within,
-        ),
-        RuleType(
-            "total_spent",
-            "Total spent",
-            "buying pattern",
-            Shape.RANGE,
-            _range("metrics__total_spent"),
-            number=Decimal,
-            bounds=(Decimal(0), None),
-            help="In the reporting currency.",
-        ),
-        RuleType(
-            "order_count",
-            "Number of orders",
-            "buying pattern",
-            Shape.RANGE,
-            _range("metrics__order_count"),
-            bounds=(0, None),
-        ),
-        RuleType(
-            "category_bought",
-            "Bought in category (any of)",
-            "buying pattern",
-            Shape.LIST,
-            _bought(PurchaseKind.CATEGORY),
-            normalise=lambda text: " ".join(text.lower().split()),
-            help="A product category as the orders name it, in any case.",
-        ),
-        RuleType(
-            "channel",
-            "Bought through channel (any of)",
-            "buying pattern",
-            Shape.LIST,
-            _bought(PurchaseKind.CHANNEL),
-            choices=_choices(OrderChannel),
-        ),
-        RuleType(
-            "lifecycle_stage",
-            "Lifecycle stage",
-            "lifecycle",
-            Shape.LIST,
-            _in("lifecycle_stage"),
-            choices=_choices(LifecycleStage),
-        ),
-        RuleType(
-            "quality_score",
-            "Quality score",
-            "quality",
-            Shape.RANGE,
-            _range("quality_score"),
-            bounds=(0, 100),
-            help="0 to 100, from the last quality check; records not yet checked have none.",
-        ),
-        RuleType(
-            "consent",
-            "May be contacted (consent)",
-            "consent",
-            Shape.CONSENT,
-            _consent,
-            help="For a purpose on a channel, as governance records it.",
-        ),
-    )
+    **field_rule_types(),
+    **{
+        rule.field: rule
+        for rule in (
+            RuleType(
+                "attribute",
+                "Custom attribute",
+                "psychographics",
+                # Replaced, rule by rule, by the named attribute's own (_attribute_rule).
+                Shape.LIST,
+                lambda value: Q(),
+            ),
+            _score_range("rfm_r", "RFM recency score"),
+            _score_range("rfm_f", "RFM frequency score"),
+            _score_range("rfm_m", "RFM monetary score"),
+            RuleType(
+                "rfm_segment",
+                "RFM segment",
+                "buying pattern",
+                Shape.LIST,
+                _in("metrics__rfm_segment"),
+                choices=_choices(RfmSegment),
+            ),
+            RuleType(
+                "last_order_within_days",
+                "Last order within (days)",
+                "buying pattern",
+                Shape.DAYS,
+                _last_order_within,
+            ),
+            RuleType(
+                "total_spent",
+                "Total spent",
+                "buying pattern",
+                Shape.RANGE,
+                _range("metrics__total_spent"),
+                number=Decimal,
+                bounds=(Decimal(0), None),
+                help="In the reporting currency.",
+            ),
+            RuleType(
+                "order_count",
+                "Number of orders",
+                "buying pattern",
+                Shape.RANGE,
+                _range("metrics__order_count"),
+                bounds=(0, None),
+            ),
+            RuleType(
+                "category_bought",
+                "Bought in category (any of)",
+                "buying pattern",
+                Shape.LIST,
+                _bought(PurchaseKind.CATEGORY),
+                normalise=lambda text: " ".join(text.lower().split()),
+                help="A product category as the orders name it, in any case.",
+            ),
+            RuleType(
+                "channel",
+                "Bought through channel (any of)",
+                "buying pattern",
+                Shape.LIST,
+                _bought(PurchaseKind.CHANNEL),
+                choices=_choices(OrderChannel),
+            ),
+            RuleType(
+                "quality_score",
+                "Quality score",
+                "quality",
+                Shape.RANGE,
+                _range("quality_score"),
+                bounds=(0, 100),
+                help="0 to 100, from the last quality check; records not yet checked have none.",
+            ),
+            RuleType(
+                "consent",
+                "May be contacted (consent)",
+                "consent",
+                Shape.CONSENT,
+                _consent,
+                help="For a purpose on a channel, as governance records it.",
+            ),
+        )
+    },
 }
 
 SENSITIVE_RULES = tuple(name for name, rule in RULE_TYPES.items() if rule.sensitive)

@@ -11,6 +11,8 @@ from customers import policy
 from customers.models import CampaignSnapshot, CampaignSnapshotMember, Segment, SegmentVersion
 from customers.segments.compiler import compile_rules
 from customers.segments.selectors import segment_members
+from integrations.events import EventType
+from integrations.services import webhook_emit
 from mis.locks import lock_one
 
 MAX_NAME = 120
@@ -134,4 +136,14 @@ def snapshot_take(*, segment: Segment, purpose: str, channel: str, actor) -> Cam
     # A customer added between the count and the copy is a member all the same.
     snapshot.matched_count = max(matched, snapshot.member_count)
     snapshot.save(update_fields=["member_count", "matched_count"])
+    webhook_emit(
+        event_type=EventType.SNAPSHOT_TAKEN,
+        data={
+            "id": snapshot.public_id,
+            "segment": segment.public_id,
+            "purpose": purpose,
+            "channel": channel,
+            "member_count": snapshot.member_count,
+        },
+    )
     return snapshot

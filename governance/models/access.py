@@ -85,6 +85,15 @@ class AccessLog(models.Model):
     token_hint = models.CharField(
         max_length=8, blank=True, help_text="The first characters of the API token used."
     )
+    api_key = models.ForeignKey(
+        "integrations.ApiKey",
+        null=True,
+        blank=True,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="+",
+        help_text="The API key the read was made with (token_hint holds its prefix).",
+    )
     action = models.CharField(max_length=16, choices=AccessAction.choices)
     via = models.CharField(max_length=16, choices=AccessVia.choices)
     customer_ids = models.JSONField(

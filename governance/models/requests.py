@@ -48,7 +48,13 @@ class DataSubjectRequest(PersonalData, models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="data_subject_requests",
-        help_text="Empty once the person was erased.",
+        help_text="Empty once the person was erased, or when they were never in the database.",
+    )
+    # Who asked, when they are not (or no longer) a customer record: a person
+    # may ask what we hold, or object, before we hold anything about them.
+    requester_name = models.CharField(max_length=200, blank=True)
+    requester_contact = models.CharField(
+        max_length=254, blank=True, help_text="An e-mail address or phone number to answer on."
     )
     tombstone = models.ForeignKey(
         "governance.Tombstone", null=True, blank=True, on_delete=models.PROTECT, related_name="+"

@@ -157,9 +157,19 @@ class Tombstone(models.Model):
     counts = models.JSONField(
         default=dict, blank=True, help_text="How many rows of each kind were erased."
     )
+    # A keyed hash of the erased record's public id: an old link to the record
+    # can say "erased" instead of "not found", while the tombstone still
+    # cannot be traced back to the person (a keyed hash, see record_key_for).
+    record_key = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
 
     class Meta:
         ordering = ["-erased_at"]
 
     def __str__(self) -> str:
         return f"Erased {self.erased_at:%Y-%m-%d} ({self.get_reason_display()})"
+
+    @staticmethod
+    def record_key_for(public_id) -> str:
+        from governance.hashing import hmac_hex
+
+        return hmac_hex(f"customer:{public_id}")

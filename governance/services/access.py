@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from customers import reads
 from governance.models import AccessAuth, AccessLog, AccessVia, AuditEvent
+from integrations.models import ApiKey
 from governance.services.audit import audit_record
 
 # The key of the PostgreSQL advisory lock that serialises appends to the
@@ -31,14 +32,16 @@ def _client_address(request) -> str | None:
     return request.META.get("REMOTE_ADDR") or None
 
 
-def _auth(request) -> tuple[str, str]:
+def _auth(request) -> tuple[str, str, ApiKey | None]:
     if request is None:
-        return AccessAuth.NONE, ""
-    token = getattr(request, "auth", None)  # DRF: the Token of a token-authenticated call
+        return AccessAuth.NONE, "", None
+    token = getattr(request, "auth", None)  # DRF: the Token or ApiKey of the call
+    if isinstance(token, ApiKey):
+        return AccessAuth.TOKEN, token.prefix, token
     key = getattr(token, "key", None)
     if key:
-        return AccessAuth.TOKEN, key[:6]
-    return AccessAuth.SESSION, ""
+        return AccessAuth.TOKEN, key[:6], None
+    return AccessAuth.SESSION, "", None
 
 
 def access_log_record(
@@ -55,7 +58,7 @@ def access_log_record(
     The ids are kept up to ACCESS_LOG_MAX_IDS; beyond that only the count."""
     ids = list(customer_ids)
     limit = getattr(settings, "ACCESS_LOG_MAX_IDS", 1000)
-    auth, hint = _auth(request)
+    auth, hint, api_key = _auth(request)
     user = user if getattr(user, "is_authenticated", False) else None
     # A view that records its own read (an export) is not logged again by
     # the middleware.
@@ -65,6 +68,7 @@ def access_log_record(
         username=user.get_username() if user is not None else "",
         auth=auth,
         token_hint=hint,
+        api_key=api_key,
         action=action,
         via=via if via in AccessVia.values else AccessVia.TASK,
         customer_ids=ids if len(ids) <= limit else [],

@@ -20,6 +20,8 @@ from governance.models import (
 )
 from governance.services.audit import audit_record
 from governance.services.suppression import suppression_add
+from integrations.events import EventType
+from integrations.services import webhook_emit
 
 # Clocks disagree a little; an event further in the future than this is a mistake.
 CLOCK_SKEW = dt.timedelta(minutes=5)
@@ -123,7 +125,7 @@ def consent_record(
         wording_text=wording_text,
         expires_at=expires_at,
     )
-    return Consent.objects.create(
+    event = Consent.objects.create(
         customer=customer,
         purpose=found,
         channel=channel,
@@ -137,6 +139,18 @@ def consent_record(
         actor=actor,
         expires_at=expires_at,
     )
+    webhook_emit(
+        event_type=EventType.CONSENT_CHANGED,
+        data={
+            "id": event.public_id,
+            "customer": customer.public_id,
+            "purpose": found.code,
+            "channel": channel,
+            "status": status,
+            "occurred_at": occurred_at,
+        },
+    )
+    return event
 
 
 def consent_grant(*, customer: Customer, purpose, channel: str, **kwargs) -> Consent:

@@ -33,6 +33,8 @@ from governance.models import (
 )
 from governance.services.audit import audit_record
 from governance.services.suppression import suppression_add
+from integrations.events import EventType
+from integrations.services import webhook_emit
 
 
 def _delete_request_packages(customer_ids: list[int]) -> int:
@@ -68,7 +70,12 @@ def customer_erase(
         raise ValueError(f"Unknown erasure reason {reason!r}.")
     family = customer_erasure_family(customer=customer)
     ids = [record.pk for record in family]
-    tombstone = Tombstone.objects.create(reason=reason, action=action, retention_run=retention_run)
+    tombstone = Tombstone.objects.create(
+        reason=reason,
+        action=action,
+        retention_run=retention_run,
+        record_key=Tombstone.record_key_for(customer.public_id),
+    )
     for record in family:
         suppression_add(
             email=record.email,
@@ -99,4 +106,16 @@ def customer_erase(
         subject=f"tombstone {tombstone.reference}",
         detail={"reason": reason, "action": action, **counts},
     )
+    # Each record's random public id (so that a receiver can erase its copy)
+    # and the tombstone: nothing else of the person.
+    for record in family:
+        webhook_emit(
+            event_type=EventType.CUSTOMER_ERASED,
+            data={
+                "id": record.public_id,
+                "tombstone": tombstone.reference,
+                "action": action,
+                "reason": reason,
+            },
+        )
     return tombstone

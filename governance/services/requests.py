@@ -30,11 +30,13 @@ from governance.models import (
     IdentityStatus,
     RequestKind,
     RequestStatus,
+    SuppressionReason,
 )
 from governance.services.access import access_log_record
 from governance.services.audit import audit_record
 from governance.services.consent import objection_register
 from governance.services.erasure import customer_erase
+from governance.services.suppression import suppression_add
 from mis.csvfiles import csv_dict_writer
 from mis.locks import lock_one
 
@@ -51,16 +53,43 @@ def _open(request: DataSubjectRequest) -> None:
         raise ValidationError(f"This request is {request.get_status_display().lower()}.")
 
 
+def _fulfil_without_record(request: DataSubjectRequest, *, outcome: str, actor) -> None:
+    """A request from someone MIS holds nothing about. An objection or an
+    erasure still puts their contact point on the suppression list, so that
+    a later import does not bring them in."""
+    if request.kind in (RequestKind.OBJECTION, RequestKind.ERASURE) and request.requester_contact:
+        contact = request.requester_contact
+        suppression_add(
+            email=contact if "@" in contact else "",
+            phone="" if "@" in contact else contact,
+            reason=SuppressionReason.OBJECTION
+            if request.kind == RequestKind.OBJECTION
+            else SuppressionReason.REQUEST,
+            actor=actor,
+        )
+    request.outcome = outcome or "No personal data about this person is held."
+
+
 @transaction.atomic
 def dsr_register(
     *,
-    customer: Customer,
+    customer: Customer | None,
     kind: str,
     received_via: str,
     received_at: dt.datetime | None = None,
+    requester_name: str = "",
+    requester_contact: str = "",
     actor=None,
 ) -> DataSubjectRequest:
+    """Register a request from a customer, or (``customer`` None) from a
+    person who is not in the database, named by ``requester_name``."""
     errors = {}
+    requester_name = " ".join((requester_name or "").split())
+    requester_contact = (requester_contact or "").strip()
+    if customer is None and not requester_name:
+        errors["requester_name"] = (
+            "Choose the customer, or give the name of a person who is not in the database."
+        )
     if kind not in RequestKind.values:
         errors["kind"] = f"“{kind}” is not a kind (one of: {', '.join(RequestKind.values)})."
     if not (received_via or "").strip():
@@ -72,6 +101,8 @@ def dsr_register(
         raise ValidationError(errors)
     request = DataSubjectRequest.objects.create(
         customer=customer,
+        requester_name=requester_name,
+        requester_contact=requester_contact,
         kind=kind,
         received_via=received_via.strip(),
         received_at=received_at,
@@ -240,10 +271,13 @@ def dsr_fulfil(*, request: DataSubjectRequest, actor, outcome: str = "") -> Data
     if request.identity_status != IdentityStatus.VERIFIED:
         raise ValidationError("Check the requester's identity before fulfilling the request.")
     customer = request.customer
-    if customer is None:
-        raise ValidationError("The customer of this request no longer exists.")
     kind = request.kind
-    if kind in (RequestKind.ACCESS, RequestKind.PORTABILITY):
+    if customer is None and request.tombstone_id is None and request.requester_name:
+        # Never in the database: nothing to hand over, erase or restrict.
+        _fulfil_without_record(request, outcome=outcome, actor=actor)
+    elif customer is None:
+        raise ValidationError("The customer of this request no longer exists.")
+    elif kind in (RequestKind.ACCESS, RequestKind.PORTABILITY):
         request.package.save(
             f"{request.public_id}.zip", ContentFile(dsr_package(customer)), save=False
         )

@@ -4,14 +4,13 @@ read-only record of lifecycle transitions."""
 from django.contrib import admin
 
 from insight import services
-from insight.admin.base import ApprovalAdmin, CreatorAdmin
+from insight.admin.base import ApprovalAdmin, GuardedAdmin
 from insight.admin_actions import decision_action
 from insight.models import (
     BusinessCase,
     BusinessCaseObjective,
     BusinessCaseOption,
     BusinessCaseRisk,
-    BusinessCaseStatus,
     Consultation,
     Stakeholder,
     Transition,
@@ -35,7 +34,6 @@ class RiskInline(admin.TabularInline):
 
 @admin.register(BusinessCase)
 class BusinessCaseAdmin(ApprovalAdmin):
-    editable_statuses = (BusinessCaseStatus.DRAFT, BusinessCaseStatus.REJECTED)
     approve_permission = services.business.APPROVE_PERMISSION
     list_display = ("title", "status", "author", "submitted_at", "decided_by", "decided_at")
     list_filter = ("status",)
@@ -87,7 +85,7 @@ class BusinessCaseAdmin(ApprovalAdmin):
 
 
 @admin.register(Stakeholder)
-class StakeholderAdmin(admin.ModelAdmin):
+class StakeholderAdmin(GuardedAdmin):
     list_display = ("name", "role", "organisation", "influence", "interest", "user")
     list_filter = ("role", "influence", "interest")
     list_select_related = ("user",)
@@ -96,7 +94,7 @@ class StakeholderAdmin(admin.ModelAdmin):
 
 
 @admin.register(Consultation)
-class ConsultationAdmin(CreatorAdmin):
+class ConsultationAdmin(GuardedAdmin):
     list_display = ("topic", "stakeholder", "held_on", "committed", "business_case", "strategy")
     list_filter = ("committed", "stakeholder__role")
     list_select_related = ("stakeholder", "business_case", "strategy")

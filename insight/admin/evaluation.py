@@ -24,7 +24,6 @@ class ResultInline(RecordInline):
 
 @admin.register(Evaluation)
 class EvaluationAdmin(ApprovalAdmin):
-    editable_statuses = ("open",)
     """Evaluations open from triggers and are submitted from their page;
     here a manager reads them and approves the recommendation."""
 

@@ -3,7 +3,7 @@
 from django.contrib import admin
 
 from insight import services
-from insight.admin.base import CreatorAdmin
+from insight.admin.base import GuardedAdmin
 from insight.admin_actions import decision_action
 from insight.models import (
     Feedback,
@@ -12,7 +12,7 @@ from insight.models import (
 
 
 @admin.register(Feedback)
-class FeedbackAdmin(CreatorAdmin):
+class FeedbackAdmin(GuardedAdmin):
     creator_field = "author"
     list_display = ("created_at", "source", "rating", "comment", "page", "author", "strategy")
     list_filter = ("source", "rating")

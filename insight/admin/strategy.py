@@ -4,7 +4,7 @@ requirements, sources, options, plan tasks and insights."""
 from django.contrib import admin
 
 from insight import services
-from insight.admin.base import ApprovalAdmin, CreatorAdmin
+from insight.admin.base import ApprovalAdmin, GuardedAdmin, RecordInline
 from insight.admin_actions import decision_action
 from insight.models import (
     CollectionOption,
@@ -15,6 +15,7 @@ from insight.models import (
     Insight,
     InsightStrategy,
     SuccessCriterion,
+    TaskRevision,
 )
 
 
@@ -35,6 +36,11 @@ class RequirementInline(admin.TabularInline):
     fields = ("statement", "need", "moscow", "marketing_objective", "fields")
 
 
+class RevisionInline(RecordInline):
+    model = TaskRevision
+    fields = ("status", "starts_on", "due_on", "budget_planned", "reason", "proposed_by")
+
+
 class StrategyConsultationInline(admin.TabularInline):
     model = Consultation
     fk_name = "strategy"
@@ -45,7 +51,6 @@ class StrategyConsultationInline(admin.TabularInline):
 
 @admin.register(InsightStrategy)
 class InsightStrategyAdmin(ApprovalAdmin):
-    editable_statuses = services.strategy.EDITABLE
     approve_permission = services.strategy.APPROVE_PERMISSION
     list_display = ("title", "status", "owner", "approved_by", "next_review_on", "updated_at")
     list_filter = ("status",)
@@ -88,6 +93,13 @@ class InsightStrategyAdmin(ApprovalAdmin):
             text_argument="reason",
         ),
         decision_action(
+            services.plan_agree,
+            name="agree_plans",
+            verb="Agree the collection plan of",
+            argument="strategy",
+            permission="approve",
+        ),
+        decision_action(
             services.strategy_start_implementation,
             name="implement_strategies",
             verb="Start implementation",
@@ -101,7 +113,7 @@ class InsightStrategyAdmin(ApprovalAdmin):
 
 
 @admin.register(SuccessCriterion)
-class SuccessCriterionAdmin(admin.ModelAdmin):
+class SuccessCriterionAdmin(GuardedAdmin):
     list_display = ("description", "strategy", "metric", "comparator", "target", "deadline")
     list_filter = ("metric", "comparator")
     list_select_related = ("strategy",)
@@ -111,7 +123,7 @@ class SuccessCriterionAdmin(admin.ModelAdmin):
 
 
 @admin.register(InformationRequirement)
-class InformationRequirementAdmin(CreatorAdmin):
+class InformationRequirementAdmin(GuardedAdmin):
     list_display = ("statement", "need", "moscow", "marketing_objective", "strategy")
     list_filter = ("need", "moscow")
     list_select_related = ("strategy",)
@@ -123,7 +135,7 @@ class InformationRequirementAdmin(CreatorAdmin):
 
 
 @admin.register(InformationSource)
-class InformationSourceAdmin(admin.ModelAdmin):
+class InformationSourceAdmin(GuardedAdmin):
     list_display = ("name", "kind", "reliability", "refresh", "legal_basis", "annual_cost", "owner")
     list_filter = ("kind", "refresh", "legal_basis", "reliability")
     list_select_related = ("owner",)
@@ -132,7 +144,7 @@ class InformationSourceAdmin(admin.ModelAdmin):
 
 
 @admin.register(CollectionOption)
-class CollectionOptionAdmin(admin.ModelAdmin):
+class CollectionOptionAdmin(GuardedAdmin):
     list_display = ("requirement", "source", "method", "cost", "benefit", "risk")
     list_filter = ("method", "source__kind")
     list_select_related = ("requirement", "source")
@@ -141,7 +153,7 @@ class CollectionOptionAdmin(admin.ModelAdmin):
 
 
 @admin.register(CollectionTask)
-class CollectionTaskAdmin(admin.ModelAdmin):
+class CollectionTaskAdmin(GuardedAdmin):
     list_display = (
         "title",
         "strategy",
@@ -157,10 +169,61 @@ class CollectionTaskAdmin(admin.ModelAdmin):
     search_fields = ("title", "strategy__title")
     raw_id_fields = ("strategy", "option", "owner")
     date_hierarchy = "due_on"
+    readonly_fields = ("baseline_starts_on", "baseline_due_on", "baseline_budget")
+    inlines = [RevisionInline]
+
+
+@admin.register(TaskRevision)
+class TaskRevisionAdmin(ApprovalAdmin):
+    """Revisions of agreed tasks: proposed from the plan page, approved or
+    rejected here (or there) by a manager who did not propose them."""
+
+    approve_permission = services.plan.DECIDE_PERMISSION
+    list_display = (
+        "task",
+        "status",
+        "from_due_on",
+        "due_on",
+        "from_budget",
+        "budget_planned",
+        "proposed_by",
+        "proposed_at",
+        "decided_by",
+    )
+    list_filter = ("status",)
+    list_select_related = ("task", "proposed_by", "decided_by")
+    search_fields = ("task__title", "reason")
+    date_hierarchy = "proposed_at"
+    actions = [
+        decision_action(
+            services.task_revision_approve,
+            name="approve_revisions",
+            verb="Approve",
+            argument="revision",
+            permission="approve",
+        ),
+        decision_action(
+            services.task_revision_reject,
+            name="reject_revisions",
+            verb="Reject",
+            argument="revision",
+            permission="approve",
+            comment_required=True,
+        ),
+    ]
+
+    def get_readonly_fields(self, request, obj=None):
+        return [f.name for f in self.model._meta.fields]
+
+    def has_add_permission(self, request) -> bool:
+        return False  # proposed through the service, from the plan
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False  # the plan's history
 
 
 @admin.register(Insight)
-class InsightAdmin(CreatorAdmin):
+class InsightAdmin(GuardedAdmin):
     creator_field = "owner"
     list_display = ("__str__", "strategy", "confidence", "status", "owner", "created_at")
     list_filter = ("status", "confidence")

@@ -23,12 +23,15 @@ from insight.models.feedback import (
     Problem,
     ProblemStatus,
     Severity,
+    SystemArea,
 )
 from insight.models.plan import (
     CollectionTask,
     Confidence,
     Insight,
     InsightStatus,
+    RevisionStatus,
+    TaskRevision,
     TaskStatus,
 )
 from insight.models.requirements import (
@@ -49,14 +52,35 @@ from insight.models.strategy import (
     StrategyStatus,
     SuccessCriterion,
 )
+from insight.models.system import (
+    AcceptanceCheck,
+    CheckKind,
+    CheckResult,
+    CodeOfPractice,
+    DevelopmentTask,
+    FunctionalRequirement,
+    Improvement,
+    ImprovementSource,
+    ImprovementStatus,
+)
 
 __all__ = [
+    "AcceptanceCheck",
+    "CheckKind",
+    "CheckResult",
+    "CodeOfPractice",
+    "DevelopmentTask",
+    "FunctionalRequirement",
+    "Improvement",
+    "ImprovementSource",
+    "ImprovementStatus",
     "SERIOUS",
     "Feedback",
     "FeedbackSource",
     "Problem",
     "ProblemStatus",
     "Severity",
+    "SystemArea",
     "Evaluation",
     "EvaluationKind",
     "EvaluationResult",
@@ -69,6 +93,8 @@ __all__ = [
     "Insight",
     "InsightStatus",
     "TaskStatus",
+    "RevisionStatus",
+    "TaskRevision",
     "Comparator",
     "InsightStrategy",
     "StrategyStatus",

@@ -19,6 +19,7 @@ class TriggerKind(models.TextChoices):
     QUALITY_BELOW_THRESHOLD = "quality_below_threshold", "Quality score below its threshold"
     SERIOUS_PROBLEM = "serious_problem", "Serious problem logged"
     LEGAL_CHANGE = "legal_change", "Legal or regulatory change"
+    CODE_OF_PRACTICE = "code_of_practice", "Code of practice review due"
 
 
 class EvaluationStatus(models.TextChoices):

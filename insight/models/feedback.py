@@ -89,6 +89,21 @@ class ProblemStatus(models.TextChoices):
     RESOLVED = "resolved", "Resolved"  # the resolution says how
 
 
+class SystemArea(models.TextChoices):
+    """The part of the information system a problem is about."""
+
+    WHOLE = "whole", "The system as a whole"
+    CUSTOMERS = "customers", "Customer records"
+    IMPORTS = "imports", "Imports"
+    QUALITY = "quality", "Data quality"
+    DUPLICATES = "duplicates", "Duplicates"
+    SEGMENTS = "segments", "Segments"
+    ANALYTICS = "analytics", "Analytics"
+    GOVERNANCE = "governance", "Governance"
+    INSIGHT = "insight", "Insight"
+    API = "api", "API and integrations"
+
+
 class Problem(models.Model):
     title = models.CharField(max_length=200)
     report = models.TextField(help_text="What happened, where, and what was expected.")
@@ -102,7 +117,13 @@ class Problem(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="problems",
-        help_text="The strategy it affects; empty for the system as a whole.",
+        help_text="The strategy it affects: a serious problem calls it (and only it) into review.",
+    )
+    area = models.CharField(
+        max_length=16,
+        choices=SystemArea.choices,
+        default=SystemArea.WHOLE,
+        help_text="The part of the system it is about.",
     )
     reported_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
@@ -133,6 +154,9 @@ class Problem(models.Model):
             ),
             models.CheckConstraint(
                 condition=Q(status__in=ProblemStatus.values), name="problem_status_known"
+            ),
+            models.CheckConstraint(
+                condition=Q(area__in=SystemArea.values), name="problem_area_known"
             ),
             models.CheckConstraint(
                 condition=~Q(status="resolved")

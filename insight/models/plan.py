@@ -48,6 +48,14 @@ class CollectionTask(models.Model):
             "security, use and update of the data): one link or title a line."
         ),
     )
+    # The dates and budget as agreed with the plan (empty until a manager
+    # agrees it). Changes after that are revisions; late and over-budget are
+    # judged against these.
+    baseline_starts_on = models.DateField(null=True, blank=True, editable=False)
+    baseline_due_on = models.DateField(null=True, blank=True, editable=False)
+    baseline_budget = models.DecimalField(
+        max_digits=12, decimal_places=2, null=True, blank=True, editable=False
+    )
 
     class Meta:
         ordering = ["starts_on", "pk"]
@@ -71,6 +79,20 @@ class CollectionTask(models.Model):
                 condition=~Q(status="done") | Q(completed_on__isnull=False),
                 name="task_done_has_a_date",
             ),
+            # A baseline is all three figures or none.
+            models.CheckConstraint(
+                condition=Q(
+                    baseline_starts_on__isnull=True,
+                    baseline_due_on__isnull=True,
+                    baseline_budget__isnull=True,
+                )
+                | Q(
+                    baseline_starts_on__isnull=False,
+                    baseline_due_on__isnull=False,
+                    baseline_budget__isnull=False,
+                ),
+                name="task_baseline_whole",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -85,14 +107,103 @@ class CollectionTask(models.Model):
         if errors:
             raise ValidationError(errors)
 
+    @property
+    def agreed_due_on(self):
+        """The due date late is judged by: the agreed one once the plan is agreed."""
+        return self.baseline_due_on or self.due_on
+
+    @property
+    def agreed_budget(self):
+        return self.budget_planned if self.baseline_budget is None else self.baseline_budget
+
+    @property
+    def is_revised(self) -> bool:
+        return self.baseline_due_on is not None and (
+            self.starts_on != self.baseline_starts_on
+            or self.due_on != self.baseline_due_on
+            or self.budget_planned != self.baseline_budget
+        )
+
     def is_late(self, today) -> bool:
         if self.status == TaskStatus.DONE:
-            return self.completed_on > self.due_on
-        return self.status != TaskStatus.CANCELLED and today > self.due_on
+            return self.completed_on > self.agreed_due_on
+        return self.status != TaskStatus.CANCELLED and today > self.agreed_due_on
 
     @property
     def is_over_budget(self) -> bool:
-        return self.budget_actual > self.budget_planned
+        return self.budget_actual > self.agreed_budget
+
+
+class RevisionStatus(models.TextChoices):
+    PENDING = "pending", "Pending"  # proposed, waiting for a manager
+    APPROVED = "approved", "Approved"  # applied to the task
+    REJECTED = "rejected", "Rejected"  # the task kept its figures
+
+
+class TaskRevision(models.Model):
+    """A proposed change to the dates or budget of a task of an agreed plan,
+    with who proposed it, why, and the manager's decision. Kept for good:
+    the plan's history."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    task = models.ForeignKey(CollectionTask, on_delete=models.CASCADE, related_name="revisions")
+    # The task's figures when it was proposed, and what is proposed.
+    from_starts_on = models.DateField()
+    from_due_on = models.DateField()
+    from_budget = models.DecimalField(max_digits=12, decimal_places=2)
+    starts_on = models.DateField()
+    due_on = models.DateField()
+    budget_planned = models.DecimalField(max_digits=12, decimal_places=2)
+    reason = models.TextField()
+    status = models.CharField(
+        max_length=16, choices=RevisionStatus.choices, default=RevisionStatus.PENDING
+    )
+    proposed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    proposed_at = models.DateTimeField(auto_now_add=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_comment = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-proposed_at", "-pk"]
+        permissions = [("approve_taskrevision", "Can approve or reject plan revisions")]
+        indexes = [models.Index(fields=["status", "-proposed_at"], name="revision_status")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=RevisionStatus.values), name="revision_status_known"
+            ),
+            models.CheckConstraint(
+                condition=Q(due_on__gte=F("starts_on")), name="revision_due_after_start"
+            ),
+            models.CheckConstraint(
+                condition=Q(budget_planned__gte=0), name="revision_budget_positive"
+            ),
+            models.CheckConstraint(
+                condition=Q(status="pending") | Q(decided_by__isnull=False),
+                name="revision_decision_recorded",
+            ),
+            # One open proposal a task: the next is made on what was decided.
+            models.UniqueConstraint(
+                fields=["task"], condition=Q(status="pending"), name="revision_one_pending"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Revision of “{self.task}”"
+
+    @property
+    def changes(self) -> list[tuple[str, object, object]]:
+        """(what, from, to) for each figure that changes."""
+        pairs = (
+            ("start", self.from_starts_on, self.starts_on),
+            ("due date", self.from_due_on, self.due_on),
+            ("budget", self.from_budget, self.budget_planned),
+        )
+        return [(label, old, new) for label, old, new in pairs if old != new]
 
     @property
     def procedure_lines(self) -> list[dict]:

@@ -24,13 +24,10 @@ class MoSCoW(models.TextChoices):
     WONT = "wont", "Won't (this time)"
 
 
-def moscow_rank(prefix: str = "") -> models.Case:
+def _moscow_order() -> models.Case:
     """MoSCoW in its own order (must, should, could, won't), not alphabetical."""
     return models.Case(
-        *(
-            models.When(**{f"{prefix}moscow": value}, then=i)
-            for i, value in enumerate(MoSCoW.values)
-        ),
+        *(models.When(moscow=value, then=i) for i, value in enumerate(MoSCoW.values)),
         output_field=models.IntegerField(),
     )
 
@@ -87,9 +84,14 @@ class InformationRequirement(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    # MoSCoW in its own order, stored so that ordering (admin's column sorts
+    # through a related model included) is by a plain column.
+    moscow_rank = models.GeneratedField(
+        expression=_moscow_order(), output_field=models.SmallIntegerField(), db_persist=True
+    )
 
     class Meta:
-        ordering = ["need", moscow_rank(), "pk"]
+        ordering = ["need", "moscow_rank", "pk"]
         indexes = [models.Index(fields=["need", "moscow"], name="requirement_priority")]
         constraints = [
             models.CheckConstraint(

@@ -79,6 +79,16 @@ class InsightStrategy(models.Model):
         related_name="insight_strategies_approved",
     )
     approved_at = models.DateTimeField(null=True, blank=True)
+    # The collection plan, agreed as a whole with its dates and budgets.
+    plan_agreed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        editable=False,
+    )
+    plan_agreed_at = models.DateTimeField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -23,6 +23,12 @@ from insight.services.feedback import (
     problem_resolve,
     problem_triage,
 )
+from insight.services.plan import (
+    plan_agree,
+    task_revision_approve,
+    task_revision_propose,
+    task_revision_reject,
+)
 from insight.services.stakeholders import consultation_record
 from insight.services.strategy import (
     criterion_create,
@@ -39,6 +45,10 @@ from insight.services.strategy import (
 )
 
 __all__ = [
+    "plan_agree",
+    "task_revision_approve",
+    "task_revision_propose",
+    "task_revision_reject",
     "business_case_approve",
     "business_case_create",
     "business_case_missing",

@@ -16,6 +16,7 @@ from insight.models import (
     BusinessCaseRisk,
     BusinessCaseStatus,
 )
+from insight.services import guards
 from insight.services.lifecycle import (
     locked,
     now,
@@ -95,7 +96,7 @@ def business_case_submit(*, case: BusinessCase, actor, reason: str = "") -> Busi
         actor.pk != case.author_id and not actor.has_perm("insight.change_businesscase")
     ):
         raise PermissionDenied("Only the author, or someone who may edit cases, can submit it.")
-    require_status(case, [BusinessCaseStatus.DRAFT, BusinessCaseStatus.REJECTED], "be submitted")
+    require_status(case, guards.CASE_EDITABLE, "be submitted")
     missing = business_case_missing(case)
     if missing:
         refuse(

@@ -34,6 +34,8 @@ from insight.services.lifecycle import (
     transition_record,
 )
 from insight.services.records import record_create, record_update
+from integrations.events import EventType
+from integrations.services import webhook_emit
 
 CHANGE_PERMISSION = "insight.change_insightstrategy"
 APPROVE_PERMISSION = "insight.approve_insightstrategy"
@@ -68,6 +70,8 @@ def strategy_approval_missing(strategy: InsightStrategy) -> list[str]:
 def _needs_plan(strategy: InsightStrategy) -> list[str]:
     if not strategy.tasks.exists():
         return ["a collection plan with at least one task"]
+    if strategy.tasks.filter(baseline_due_on__isnull=True).exists():
+        return ["a plan agreed by a manager, with its dates and budgets"]
     return []
 
 
@@ -208,6 +212,11 @@ def strategy_transition(
             reason=reason,
             **_changes_on(strategy, to, actor),
         )
+        if to == S.APPROVED:
+            webhook_emit(
+                event_type=EventType.STRATEGY_APPROVED,
+                data={"id": strategy.public_id, "title": strategy.title},
+            )
     return strategy
 
 
@@ -237,39 +246,19 @@ def strategy_moves_for(strategy: InsightStrategy, actor) -> list[tuple[str, str]
     ]
 
 
-# A strategy is written and changed while it is a draft, in consultation, or
-# being modified after an evaluation; once approved, what was agreed stays
-# as it was agreed until an evaluation says to modify it.
-EDITABLE = (S.DRAFT, S.IN_CONSULTATION, S.MODIFIED)
-
-
-def _require_editable(strategy: InsightStrategy) -> None:
-    if strategy.status not in EDITABLE:
-        refuse(
-            "strategy",
-            f"The strategy is “{strategy.get_status_display()}”: what was approved is changed "
-            "only after an evaluation recommends to modify it.",
-            "not_editable",
-        )
-
-
 def strategy_create(*, actor, data: dict) -> InsightStrategy:
     return record_create(InsightStrategy, actor=actor, data=data, owner=actor)
 
 
-@transaction.atomic
 def strategy_update(*, strategy: InsightStrategy, actor, data: dict) -> InsightStrategy:
-    _require_editable(locked(strategy))
+    """Refused once approved (``guards``): what was agreed changes only after an
+    evaluation recommends to modify it."""
     return record_update(strategy, actor=actor, data=data)
 
 
-@transaction.atomic
 def criterion_create(*, strategy: InsightStrategy, actor, data: dict) -> SuccessCriterion:
-    _require_editable(locked(strategy))
     return record_create(SuccessCriterion, actor=actor, data=data, strategy=strategy)
 
 
-@transaction.atomic
 def criterion_update(*, criterion: SuccessCriterion, actor, data: dict) -> SuccessCriterion:
-    _require_editable(locked(criterion.strategy))
     return record_update(criterion, actor=actor, data=data)

@@ -3,6 +3,7 @@ go through insight.services (the same functions as admin and the API)."""
 
 from insight.views.evaluations import evaluation_detail, evaluation_submit
 from insight.views.feedback import effectiveness_page, feedback, problem_list, problem_report
+from insight.views.plan import plan_agree, revision_decide, strategy_plan, task_revise
 from insight.views.records import (
     business_case_detail,
     business_case_submit,
@@ -18,7 +19,6 @@ from insight.views.strategies import (
     strategy_detail,
     strategy_legal_review,
     strategy_move,
-    strategy_plan,
 )
 
 __all__ = [
@@ -32,6 +32,9 @@ __all__ = [
     "insight_evidence",
     "insight_list",
     "options",
+    "plan_agree",
+    "revision_decide",
+    "task_revise",
     "problem_list",
     "problem_report",
     "record_form",

@@ -13,7 +13,6 @@ from insight import forms, selectors, services
 from insight.admin_actions import refusal_text
 from insight.models import (
     BusinessCase,
-    BusinessCaseStatus,
     CollectionOption,
     Confidence,
     Feedback,
@@ -24,6 +23,7 @@ from insight.models import (
     InsightStrategy,
     Stakeholder,
 )
+from insight.services import guards
 from mis.pagination import keyset_page
 
 
@@ -105,7 +105,7 @@ def business_case_detail(request, public_id):
             "consultations": case.consultations.select_related("stakeholder"),
             "missing": services.business_case_missing(case),
             "history": selectors.transitions_of(case),
-            "editable": case.status in (BusinessCaseStatus.DRAFT, BusinessCaseStatus.REJECTED),
+            "editable": guards.lock_reason(case) is None,
         },
     )
 

@@ -1,11 +1,10 @@
-"""The Insight front page, strategies (their page, lifecycle buttons, plan
-and legal review), requirements with their coverage, and collection options."""
+"""The Insight front page, strategies (their page, lifecycle buttons and
+legal review), requirements with their coverage, and collection options."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
 from insight import selectors, services
@@ -18,7 +17,7 @@ from insight.models import (
     Need,
     StrategyStatus,
 )
-from insight.plan import WIDTH, plan_overview
+from insight.services import guards
 
 
 @require_GET
@@ -95,7 +94,7 @@ def strategy_detail(request, public_id):
         "moves": services.strategy_moves_for(strategy, request.user),
         "evaluations": strategy.evaluations.all()[:10],
         "in_force": strategy.status in services.evaluation.IN_FORCE,
-        "editable": strategy.status in services.strategy.EDITABLE,
+        "editable": guards.lock_reason(strategy) is None,
         "print": "print" in request.GET,
     }
     return render(request, "insight/strategy_detail.html", context)
@@ -118,18 +117,6 @@ def strategy_move(request, public_id):
         strategy.refresh_from_db()
         messages.success(request, f"The strategy is now “{strategy.get_status_display()}”.")
     return redirect("insight:strategy", public_id=strategy.public_id)
-
-
-@require_GET
-@permission_required("insight.view_collectiontask", raise_exception=True)
-def strategy_plan(request, public_id):
-    strategy = get_object_or_404(InsightStrategy, public_id=public_id)
-    overview = plan_overview(strategy, today=timezone.localdate())
-    return render(
-        request,
-        "insight/plan.html",
-        {"strategy": strategy, "plan": overview, "width": WIDTH, "row_height": 28},
-    )
 
 
 @require_POST

@@ -19,7 +19,7 @@ import pytest
 from django.utils import timezone
 
 from customers.analytics import aggregates
-from customers.analytics.metrics import metrics_refresh
+from customers.analytics.services import metrics_refresh
 from customers.models import Customer, FigureKind
 from tests.factories import CustomerFactory, OrderFactory
 

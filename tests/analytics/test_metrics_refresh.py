@@ -23,9 +23,9 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.utils import timezone
 
-from customers.analytics import metrics as metrics_module
-from customers.analytics.metrics import metrics_refresh
+from customers.analytics import services as metrics_module
 from customers.analytics.rfm import SEGMENT_RULES, Scorer, segment_for
+from customers.analytics.services import metrics_refresh
 from customers.models import CustomerMetrics, CustomerPurchase, RfmSegment
 from customers.tasks import metrics_refresh_task
 from tests.factories import CustomerFactory, OrderFactory

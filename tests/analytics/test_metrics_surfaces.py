@@ -10,7 +10,7 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
-from customers.analytics.metrics import metrics_refresh
+from customers.analytics.services import metrics_refresh
 from tests.factories import CustomerFactory, OrderFactory
 
 pytestmark = pytest.mark.django_db

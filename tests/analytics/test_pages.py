@@ -10,7 +10,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from customers.analytics.metrics import metrics_refresh
+from customers.analytics.services import metrics_refresh
 from mis.models import MetricSnapshot
 from tests.factories import CustomerFactory, OrderFactory
 

@@ -138,8 +138,11 @@ def test_a_file_that_cannot_be_read_is_explained_and_can_be_discarded(page_clien
     job = ImportJob.objects.get()
 
     page = client.get(page_of(job)).content.decode()
-    client.post(reverse("imports:discard", args=[job.public_id]))
+    asked = client.post(reverse("imports:discard", args=[job.public_id]))
+    assert ImportJob.objects.exists()
+    client.post(reverse("imports:discard", args=[job.public_id]), {"confirmed": "yes"})
 
+    assert "Discard this upload?" in asked.content.decode()
     assert "This file cannot be imported." in page
     assert "The file has a header but no data rows." in page
     assert not ImportJob.objects.exists()
@@ -186,10 +189,39 @@ def test_another_users_draft_is_not_shown_or_run_by_someone_without_sensitive_ac
 
     page = client.get(page_of(job)).content.decode()
     run = client.post(page_of(job), {"action": "run", "target": ["external_id"]})
-    discard = client.post(reverse("imports:discard", args=[job.public_id]))
+    discard = client.post(reverse("imports:discard", args=[job.public_id]), {"confirmed": "yes"})
 
     assert "waiting for sam.steward" in page
     assert "Lovelace" not in page
     assert (run.status_code, discard.status_code) == (403, 403)
     job.refresh_from_db()
     assert job.status == ImportStatus.DRAFT
+
+
+def test_the_summary_leads_to_the_records_the_import_created_updated_and_flagged(
+    page_client_for, steward
+):
+    client = page_client_for(steward)
+    earlier = Customer.objects.create(source="spring fair", external_id="A3", last_name="Hopper")
+    upload(client)
+    job = ImportJob.objects.get()
+    import_job_start(job=job)
+    import_run(job=job)
+
+    progress = client.get(reverse("imports:progress", args=[job.public_id])).content.decode()
+
+    def listed(change: str) -> set[str]:
+        link = f"?imported_by={job.public_id}&amp;import_change={change}"
+        assert link in progress
+        response = client.get(reverse("customers:list") + link.replace("&amp;", "&"))
+        shown = response.content.decode()
+        return {c.external_id for c in Customer.objects.all() if c.display_name in shown}
+
+    assert listed("created") == {"A1"}
+    assert listed("updated") == {"A3"}
+    assert listed("flagged") == {"A3"}  # grace@@example.com, kept raw and flagged
+    assert earlier.pk in set(
+        Customer.objects.filter(quality_issues__detected_by=f"import {job.public_id}").values_list(
+            "pk", flat=True
+        )
+    )

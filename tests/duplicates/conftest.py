@@ -7,9 +7,9 @@ import datetime as dt
 import pytest
 from django.db import transaction
 
-from customers import demo
 from customers.duplicates import sweep as sweeps
 from customers.models import MatchModel
+from demo.writer import seed_demo
 from tests.factories import CustomerFactory
 
 TRAINING_CUSTOMERS = 1500
@@ -20,7 +20,7 @@ def trained_settings(django_db_setup, django_db_blocker, tmp_path_factory) -> di
     """The Splink model trained on seeded demo data, without labels; the
     seeded rows are rolled back."""
     with django_db_blocker.unblock(), transaction.atomic():
-        demo.seed_demo(
+        seed_demo(
             customers=TRAINING_CUSTOMERS,
             seed=11,
             truth_path=tmp_path_factory.mktemp("truth") / "truth.csv",

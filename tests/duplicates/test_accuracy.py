@@ -4,9 +4,9 @@ figures, at 10k-100k records, come from benchmarks/duplicates_accuracy.py."""
 import importlib.util
 from pathlib import Path
 
-from customers import demo
 from customers.duplicates import sweep as sweeps
 from customers.models import Customer, DuplicateCandidate, MatchDecision
+from demo.writer import seed_demo
 
 _spec = importlib.util.spec_from_file_location(
     "duplicates_accuracy",
@@ -22,7 +22,7 @@ def _benchmark():
 
 def test_a_model_trained_without_labels_finds_the_seeded_duplicates(db, tmp_path):
     truth_path = tmp_path / "truth.csv"
-    demo.seed_demo(customers=2000, seed=23, truth_path=truth_path, max_orders=1)
+    seed_demo(customers=2000, seed=23, truth_path=truth_path, max_orders=1)
     bench = _benchmark()
     truth, _ = bench.true_pairs(truth_path)
 

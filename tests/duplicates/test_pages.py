@@ -63,11 +63,16 @@ def test_a_steward_merges_with_a_choice_per_field_and_undoes_it(
     client = page_client_for(steward)
     a, b = candidate.customer_a, candidate.customer_b
 
+    choice = {"survivor": "a", "choice_address_line1": "b"}
+    asked = client.post(reverse("duplicates:merge", args=[candidate.pk]), choice)
+    assert not Merge.objects.exists()
     response = client.post(
-        reverse("duplicates:merge", args=[candidate.pk]),
-        {"survivor": "a", "choice_address_line1": "b"},
+        reverse("duplicates:merge", args=[candidate.pk]), {**choice, "confirmed": "yes"}
     )
 
+    assert asked.status_code == 200
+    assert "Merge these two records?" in asked.content.decode()
+    assert 'name="choice_address_line1" value="b"' in asked.content.decode()
     assert response.status_code == 302
     a.refresh_from_db()
     b.refresh_from_db()

@@ -180,7 +180,7 @@ def test_manager_adds_a_customer_fixes_field_errors_and_edits_the_city(
     expect(page.get_by_role("heading", name="Mary Somerville", level=1)).to_be_visible()
     expect(page.get_by_role("status")).to_have_text("Mary Somerville was added.")
     expect(field_value(page, "Email")).to_contain_text("mary.somerville@example.ac.uk")
-    expect(field_value(page, "Phone")).to_contain_text("+447911123459")
+    expect(field_value(page, "Phone")).to_contain_text("07911 123459")
     expect(field_value(page, "Postcode")).to_contain_text("EH1 1YZ")
     expect(field_value(page, "City")).to_contain_text("Edinburgh")
     expect(field_value(page, "Email")).to_contain_text("(web form)")

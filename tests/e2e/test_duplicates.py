@@ -55,6 +55,9 @@ def test_a_steward_merges_a_pair_field_by_field_and_undoes_it(page, make_user, l
     page.locator("input[name=choice_address_line1][value=b]").check()
     screenshot("review")
     page.get_by_role("button", name="Merge").click()
+    expect(page.get_by_role("heading", name="Merge these two records?")).to_be_visible()
+    screenshot("confirm")
+    page.get_by_role("button", name="Merge").click()
 
     expect(page.get_by_text("was merged into Robert Hargreaves")).to_be_visible()
     robert.refresh_from_db()

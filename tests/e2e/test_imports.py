@@ -36,13 +36,13 @@ def test_a_marketer_imports_a_file_and_downloads_its_error_report(
     page.get_by_role("button", name="Upload and map columns").click()
 
     expect(page.get_by_text("3 data rows in the file.")).to_be_visible()
-    expect(page.get_by_label("external_id")).to_have_value("Customer ID")
+    expect(page.get_by_label("External id")).to_have_value("Customer ID")
     expect(page.get_by_text("No identity: the row has no external id")).to_be_visible()
     screenshot("mapping-suggested")
 
     # Map "Town" to city: the preview is refreshed in place.
     with page.expect_response(lambda r: r.request.method == "POST"):
-        page.get_by_label("city").select_option("Town")
+        page.get_by_role("combobox", name="City").select_option("Town")
     expect(page.get_by_text("Columns not imported")).to_have_count(0)
     screenshot("mapping-changed")
 

@@ -10,7 +10,7 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from customers.analytics.metrics import metrics_refresh
+from customers.analytics.services import metrics_refresh
 from customers.models import CampaignSnapshot, CustomerExport, Segment
 from mis.models import MetricSnapshot
 from mis.roles import MARKETING_MANAGER

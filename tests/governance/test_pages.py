@@ -49,23 +49,35 @@ def test_the_consent_page_shows_the_current_state_and_history(page_client_for, m
     assert "Withdraw</button>" in page
 
 
-def test_withdrawal_is_one_click_and_answers_with_the_updated_panel(
+def test_withdrawal_asks_to_confirm_and_how_it_arrived_then_answers_with_the_panel(
     page_client_for, marketing_user
 ):
     ada = CustomerFactory()
     services.consent_grant(customer=ada, purpose="sms_marketing", channel="sms", **GRANT)
+    client = page_client_for(marketing_user)
+    url = reverse("governance:consent-withdraw", args=[ada.public_id])
+    choice = {"purpose": "sms_marketing", "channel": "sms"}
 
-    response = page_client_for(marketing_user).post(
-        reverse("governance:consent-withdraw", args=[ada.public_id]),
-        {"purpose": "sms_marketing", "channel": "sms"},
+    asked = client.post(url, choice, HTTP_HX_REQUEST="true", HTTP_HX_TARGET="consent-panel")
+    unanswered = client.post(url, {**choice, "confirmed": "yes"}, HTTP_HX_REQUEST="true")
+    assert Consent.objects.filter(status="withdrawn").count() == 0
+    response = client.post(
+        url,
+        {**choice, "confirmed": "yes", "capture_method": "email_reply", "source": "mail 26 Nov"},
         HTTP_HX_REQUEST="true",
     )
 
+    assert asked.status_code == 200
+    assert "Withdraw this consent?" in asked.content.decode()
+    assert "How did the withdrawal arrive?" in asked.content.decode()
+    assert 'name="purpose" value="sms_marketing"' in asked.content.decode()
+    assert unanswered.status_code == 400
     assert response.status_code == 200
     assert b"Consent withdrawn." in response.content
     assert b"<h1>" not in response.content  # the panel only
     latest = Consent.objects.order_by("-pk").first()
     assert (latest.status, latest.actor) == ("withdrawn", marketing_user)
+    assert (latest.capture_method, latest.source) == ("email_reply", "mail 26 Nov")
 
 
 def test_a_withdrawal_of_an_unknown_purpose_is_refused_with_the_reason(
@@ -75,7 +87,12 @@ def test_a_withdrawal_of_an_unknown_purpose_is_refused_with_the_reason(
 
     response = page_client_for(marketing_user).post(
         reverse("governance:consent-withdraw", args=[ada.public_id]),
-        {"purpose": "telepathy", "channel": "sms"},
+        {
+            "purpose": "telepathy",
+            "channel": "sms",
+            "confirmed": "yes",
+            "capture_method": "phone_call",
+        },
         HTTP_HX_REQUEST="true",
     )
 

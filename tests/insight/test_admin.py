@@ -42,7 +42,7 @@ def one_of_each(manager, marketing_user):
     CollectionOption.objects.create(
         requirement=need, source=source(), method="form", cost=1, benefit=2, risk=1
     )
-    task(made)
+    job = task(made)
     criterion(made)
     Insight.objects.create(
         strategy=made,
@@ -51,6 +51,15 @@ def one_of_each(manager, marketing_user):
         confidence="low",
         recommended_action="a",
         owner=marketing_user,
+    )
+    agreed = in_force(strategy(), status="approved")
+    agreed_task = task(agreed)
+    services.plan_agree(strategy=agreed, actor=manager)
+    services.task_revision_propose(
+        task=agreed_task,
+        actor=marketing_user,
+        reason="later",
+        due_on=job.due_on.replace(year=2027),
     )
     live = in_force(strategy())
     services.review_trigger_fire(strategy=live, kind="scheduled", reason="due")

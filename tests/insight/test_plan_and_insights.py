@@ -77,12 +77,15 @@ class TestRules:
 
         assert refused.value.message_dict["completed_on"] == ["Say when the task was done."]
 
-    def test_implementation_needs_a_plan(self, marketing_user):
+    def test_implementation_needs_a_plan_a_manager_agreed(self, marketing_user, manager):
         made = approved(strategy())
 
         with pytest.raises(ValidationError, match="a collection plan with at least one task"):
             services.strategy_start_implementation(strategy=made, actor=marketing_user)
         task(made)
+        with pytest.raises(ValidationError, match="a plan agreed by a manager"):
+            services.strategy_start_implementation(strategy=made, actor=marketing_user)
+        services.plan_agree(strategy=made, actor=manager)
         services.strategy_start_implementation(strategy=made, actor=marketing_user)
 
         made.refresh_from_db()
@@ -142,8 +145,9 @@ class TestOverview:
 
         client = page_client_for(marketing_user)
 
-        # Session, user, permissions, the strategy, its tasks: not one per task.
-        with django_assert_max_num_queries(6):
+        # Session, user, permissions, the strategy, its tasks, their revisions:
+        # not one per task.
+        with django_assert_max_num_queries(7):
             response = client.get(reverse("insight:plan", args=[made.public_id]))
 
         page = response.content.decode()

@@ -315,5 +315,5 @@ def test_no_requirement_is_added_to_an_approved_strategy(page_client_for, market
     )
 
     assert response.status_code == 400
-    assert "its requirements change only after an evaluation" in response.content.decode()
+    assert "changed only after an evaluation recommends" in response.content.decode()
     assert not InformationRequirement.objects.exists()

@@ -162,9 +162,10 @@ class TestApproval:
 
 
 class TestLaterMoves:
-    def test_an_approved_strategy_starts_implementation(self, marketing_user):
+    def test_an_approved_strategy_starts_implementation(self, marketing_user, manager):
         made = at_status(strategy(), S.APPROVED)
         task(made)
+        services.plan_agree(strategy=made, actor=manager)
 
         services.strategy_start_implementation(strategy=made, actor=marketing_user)
 

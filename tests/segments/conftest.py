@@ -24,7 +24,7 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
-from customers.analytics.metrics import metrics_refresh
+from customers.analytics.services import metrics_refresh
 from customers.models import AttributeType, Customer
 from customers.segments.rules import years_before
 from tests.factories import AttributeDefinitionFactory, CustomerFactory, OrderFactory

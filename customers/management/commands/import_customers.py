@@ -4,6 +4,7 @@ from pathlib import Path
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
+from customers.duplicates.incoming import import_pairs_url
 from customers.imports.service import import_error_report_rows, import_job_create, import_run
 from customers.models import ImportKind, ImportStatus
 from mis.csvfiles import write_csv
@@ -83,6 +84,11 @@ class Command(BaseCommand):
             f"  suppressed  {job.suppressed_count} (on the suppression list; not added)\n"
             f"  flagged     {job.flagged_count} (imported with a bad value kept and flagged)"
         )
+        if job.likely_duplicates is not None:
+            where = f" (review: {import_pairs_url(job)})" if job.likely_duplicates else ""
+            self.stdout.write(
+                f"  likely duplicates {job.likely_duplicates} pairs in the review queue{where}"
+            )
         if job.unmapped_columns:
             self.stdout.write(f"  unmapped columns: {', '.join(job.unmapped_columns)}")
         if job.has_error_report and not options["dry_run"]:

@@ -2,7 +2,7 @@ import datetime as dt
 
 from django.core.management.base import BaseCommand, CommandError
 
-from customers.analytics.metrics import metrics_refresh
+from customers.analytics.services import metrics_refresh
 
 
 def _day(value: str) -> dt.date:
