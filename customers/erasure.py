@@ -33,6 +33,7 @@ from customers.models import (
 )
 from mis.locks import lock_many
 
+
 def anonymised_values() -> dict:
     """What an anonymised record is left with: each field as the field
     registry says erasure leaves it (kind, lifecycle stage and country are

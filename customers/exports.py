@@ -29,8 +29,8 @@ from django.utils.http import content_disposition_header
 from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
-from customers import policy
 from customers import fields as registry
+from customers import policy
 from customers.filters import CustomerFilter
 from customers.masking import masked_fields_for
 from customers.models import (

@@ -39,8 +39,11 @@ def _years_ago(years: int) -> date:
 class CustomerFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(method="filter_search", label="Search")
     kind = django_filters.ChoiceFilter(choices=CustomerKind.choices)
+    # distinct=False: "stage in (...)" on the customer's own column cannot
+    # repeat a row, and the DISTINCT django-filter adds by default sorts
+    # every selected column of the page.
     lifecycle_stage = django_filters.MultipleChoiceFilter(
-        choices=LifecycleStage.choices, label="Lifecycle stage"
+        choices=LifecycleStage.choices, label="Lifecycle stage", distinct=False
     )
     source = django_filters.CharFilter()
     email = django_filters.CharFilter(method="filter_email")

@@ -561,6 +561,31 @@ class OrderSpec(NamedTuple):
     lines: list[tuple[str, int, int]]
 
 
+class ConsentSpec(NamedTuple):
+    """A consent event before it has a customer id; times as in OrderSpec."""
+
+    purpose: str  # the purpose's code
+    channel: str
+    status: str
+    occurred_at: str
+    capture_method: str
+    source: str
+    wording_version: str
+    wording_text: str
+    evidence: str
+
+
+# (purpose code, channel, share of people asked who said yes, wording)
+_CONSENT_ASKS = (
+    ("email_marketing", "email", 0.62, "Yes, send me news and offers by email."),
+    ("sms_marketing", "sms", 0.3, "Yes, send me offers by text message."),
+    ("profiling", "online", 0.4, "Yes, use what I buy to show me things I may like."),
+)
+_CAPTURE = _weighted(
+    (("web_form", 45), ("double_opt_in", 30), ("paper_form", 10), ("in_person", 5), ("import", 10))
+)
+
+
 @dataclass
 class Record:
     """One customer row being generated, with what the truth file says of it."""
@@ -1038,6 +1063,68 @@ class Generator:
             )
         return specs
 
+    def consents(self, record: Record, created_at: str, rng: random.Random) -> list[ConsentSpec]:
+        """What the person was asked when they signed up, with the proof a
+        regulator would ask for: the wording, how it was captured and the
+        evidence (a form reference or an address from the documentation
+        ranges, never a real one). Some later withdrew, by the unsubscribe
+        link. ``rng`` is a stream of its own, so that consents do not change
+        the people and orders of a seed."""
+        values = record.values
+        specs = []
+        for purpose, channel, share, wording in _CONSENT_ASKS:
+            if channel == "email" and not values["email"]:
+                continue
+            if channel == "sms" and not values["phone"].startswith("+447"):
+                continue
+            roll = rng.random()
+            if roll >= share + 0.12:
+                continue  # never asked on this channel
+            method = _pick(rng, _CAPTURE)
+            if method in ("web_form", "double_opt_in"):
+                evidence = f"IP 198.51.100.{rng.randrange(1, 255)}, form signup-{purpose}"
+            else:
+                evidence = f"{method.replace('_', ' ')} ref DEMO-F-{rng.randrange(10**6):06d}"
+            granted = roll < share
+            specs.append(
+                ConsentSpec(
+                    purpose=purpose,
+                    channel=channel,
+                    status="granted" if granted else "refused",
+                    occurred_at=created_at,
+                    capture_method=method,
+                    source="Demo sign-up",
+                    wording_version=f"{purpose}-v2",
+                    wording_text=wording,
+                    evidence=evidence,
+                )
+            )
+            if granted and rng.random() < 0.1:
+                specs.append(
+                    ConsentSpec(
+                        purpose=purpose,
+                        channel=channel,
+                        status="withdrawn",
+                        occurred_at=self.later_than(created_at, rng),
+                        capture_method="unsubscribe_link",
+                        source="Demo unsubscribe",
+                        wording_version="",
+                        wording_text="",
+                        evidence=f"unsubscribe link, message DEMO-M-{rng.randrange(10**6):06d}",
+                    )
+                )
+        return specs
+
+    def later_than(self, moment: str, rng: random.Random) -> str:
+        """A local wall-clock time after ``moment`` and before today."""
+        calendar = self.calendar
+        first = calendar.index_of[moment[:10]] + 1
+        last = len(calendar.days)
+        if first >= last:
+            return moment
+        day = calendar.day_text[rng.randrange(first, last)]
+        return f"{day} {rng.randrange(7, 23):02d}:{rng.randrange(60):02d}:00"
+
     def created_at(self, first_order: str | None) -> str:
         """When the record came in, as local wall-clock text: on a day of the
         last three years (more of them lately, as the business grows), and for
@@ -1049,5 +1136,7 @@ class Generator:
         else:
             first = calendar.index_of[first_order[:10]]
             day = calendar.day_before(rng, first)
-        minute = int(rng.random() * 600)  # office hours and evenings, 08:00-18:00
-        return f"{calendar.day_text[day]} {8 + minute // 60:02d}:{minute % 60:02d}:00"
+        minute = int(rng.random() * 600)  # 08:00-18:00
+        moment = f"{calendar.day_text[day]} {8 + minute // 60:02d}:{minute % 60:02d}:00"
+        # Same-format text compares as time does.
+        return min(moment, first_order) if first_order else moment

@@ -55,13 +55,16 @@ from django.utils import timezone
 
 from customers.models import (
     Customer,
+    CustomerFacts,
     CustomerKind,
     Interest,
     LifecycleStage,
     Order,
     OrderLine,
 )
+from customers.segments.facts import facts_rebuild
 from demo.generator import (
+    ConsentSpec,
     Generator,
     OrderSpec,
     Record,
@@ -70,7 +73,8 @@ from demo.generator import (
     plan_records,
 )
 from demo.reference import INTEREST_VOCABULARY
-from mis.bulk import NULL
+from governance.models import Consent, Purpose
+from mis.bulk import NULL, indexes_rebuilt_after
 
 DEMO_SOURCE = "demo"
 DEFAULT_CUSTOMERS = 2000
@@ -115,6 +119,7 @@ class SeedResult:
     truth_path: Path | None
     deleted_customers: int = 0
     skipped: bool = False
+    consents: int = 0
 
 
 def demo_customer_count() -> int:
@@ -171,25 +176,6 @@ def _skip_key_checks() -> None:
         cursor.execute("SET LOCAL session_replication_role TO replica")
 
 
-def _secondary_indexes(tables: list[str]) -> list[tuple[str, str]]:
-    """(name, definition) of the tables' indexes that back no constraint."""
-    with connection.cursor() as cursor:
-        cursor.execute(
-            """
-            SELECT i.relname, pg_get_indexdef(i.oid)
-            FROM pg_index x
-            JOIN pg_class i ON i.oid = x.indexrelid
-            JOIN pg_class t ON t.oid = x.indrelid
-            WHERE t.relname = ANY(%s)
-              AND t.relnamespace = 'public'::regnamespace
-              AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.oid)
-            ORDER BY i.relname
-            """,
-            [tables],
-        )
-        return cursor.fetchall()
-
-
 @contextmanager
 def _loading(*, whole: bool) -> Iterator[Callable[[], Any]]:
     """The transactions a seeding writes in. Yields what each chunk runs in.
@@ -207,15 +193,9 @@ def _loading(*, whole: bool) -> Iterator[Callable[[], Any]]:
     with _bulk_transaction():
         with connection.cursor() as cursor:
             cursor.execute(f"LOCK TABLE {', '.join(names)} IN ACCESS EXCLUSIVE MODE")
-            cursor.execute("SET LOCAL maintenance_work_mem TO '256MB'")
-            indexes = _secondary_indexes(names)
-            for name, _ in indexes:
-                cursor.execute(f"DROP INDEX {connection.ops.quote_name(name)}")
         _skip_key_checks()
-        yield nullcontext
-        with connection.cursor() as cursor:
-            for _, definition in indexes:
-                cursor.execute(definition)
+        with indexes_rebuilt_after(names):
+            yield nullcontext
 
 
 def delete_demo_data() -> int:
@@ -229,7 +209,7 @@ def delete_demo_data() -> int:
 
 def _delete_demo_rows() -> int:
     through = Customer.interests.through
-    _delete_other_references(Customer, {Order, through})
+    _delete_other_references(Customer, {Order, through, Consent, CustomerFacts})
     _delete_other_references(Order, {OrderLine})
     customer_ids = (
         f"SELECT {_quoted(Customer, 'id')} FROM {_quoted(Customer)} "
@@ -244,6 +224,20 @@ def _delete_demo_rows() -> int:
         # foreign-key checks would only find nothing, once per row.
         _skip_key_checks()
     with connection.cursor() as cursor:
+        # The segment facts of demo customers (the triggers that would remove
+        # them may be off, see _skip_key_checks).
+        cursor.execute(
+            f"DELETE FROM {_quoted(CustomerFacts)} WHERE {_quoted(CustomerFacts, 'customer')} "
+            f"IN ({customer_ids})",
+            [DEMO_SOURCE],
+        )
+        # The demo's consents are its own sample proof: they go with the demo
+        # (Consent refuses deletion through the ORM, as real proof must).
+        cursor.execute(
+            f"DELETE FROM {_quoted(Consent)} WHERE {_quoted(Consent, 'customer')} "
+            f"IN ({customer_ids})",
+            [DEMO_SOURCE],
+        )
         cursor.execute(
             f"DELETE FROM {_quoted(OrderLine)} WHERE {_quoted(OrderLine, 'order')} "
             f"IN ({order_ids})",
@@ -329,7 +323,22 @@ _ORDER_FIELDS = (
     "created_at",
 )
 _LINE_FIELDS = ("id", "order", "product_category", "quantity", "amount")
-_LOCAL_TIME_FIELDS = {"created_at", "updated_at", "ordered_at"}  # wall-clock text, London
+_CONSENT_FIELDS = (
+    "public_id",
+    "customer",
+    "purpose",
+    "channel",
+    "status",
+    "occurred_at",
+    "recorded_at",
+    "capture_method",
+    "source",
+    "wording_version",
+    "wording_text",
+    "evidence",
+)
+# Times the generator writes as local (Europe/London) wall-clock text.
+_LOCAL_TIME_FIELDS = {"created_at", "updated_at", "ordered_at", "occurred_at", "recorded_at"}
 _LONDON = ZoneInfo("Europe/London")
 
 
@@ -340,6 +349,7 @@ def _tables() -> dict[str, _Table]:
         "link": _Table(Customer.interests.through, ("customer", "interest")),
         "order": _Table(Order, _ORDER_FIELDS),
         "line": _Table(OrderLine, _LINE_FIELDS),
+        "consent": _Table(Consent, _CONSENT_FIELDS),
     }
 
 
@@ -431,11 +441,16 @@ class _Chunk:
     customers: list[tuple[Record, str, str, str]] = field(default_factory=list)
     # (record, external id, lifecycle stage, created_at)
     orders: list[list[OrderSpec]] = field(default_factory=list)  # per customer
+    consents: list[list[ConsentSpec]] = field(default_factory=list)  # per customer
 
 
 def _write_chunk(
-    chunk: _Chunk, now: str, uuids: Iterator[str], in_transaction: Callable[[], Any]
-) -> tuple[int, int]:
+    chunk: _Chunk,
+    now: str,
+    uuids: Iterator[str],
+    in_transaction: Callable[[], Any],
+    purposes: dict[str, int],
+) -> tuple[int, int, int]:
     """Insert one chunk; returns the orders and lines written."""
     tables = _tables()
     order_count = sum(len(specs) for specs in chunk.orders)
@@ -451,9 +466,9 @@ def _write_chunk(
         customer_id = _reserve_ids(tables["customer"], len(chunk.customers))
         order_id = _reserve_ids(tables["order"], order_count)
         line_id = _reserve_ids(tables["line"], line_count)
-        customers, links, orders, lines = [], [], [], []
-        for n, ((record, external_id, stage, created_at), specs) in enumerate(
-            zip(chunk.customers, chunk.orders, strict=True)
+        customers, links, orders, lines, consents = [], [], [], [], []
+        for n, ((record, external_id, stage, created_at), specs, events) in enumerate(
+            zip(chunk.customers, chunk.orders, chunk.consents, strict=True)
         ):
             pk = customer_id + n
             values = record.values
@@ -477,6 +492,11 @@ def _write_chunk(
                 )
             )
             links.extend((pk, interest) for interest in record.interests)
+            consents.extend(
+                (next(uuids), pk, purposes[event.purpose], *event[1:4], now, *event[4:])
+                for event in events
+                if event.purpose in purposes
+            )
             for spec in specs:
                 orders.append(
                     (
@@ -500,7 +520,8 @@ def _write_chunk(
         _write(tables["link"], links)
         _write(tables["order"], orders)
         _write(tables["line"], lines)
-    return len(orders), len(lines)
+        _write(tables["consent"], consents)
+    return len(orders), len(lines), len(consents)
 
 
 def analyse_demo_tables() -> None:
@@ -592,11 +613,14 @@ def seed_demo(
     generator = Generator(seed=seed, now=now, interest_ids=_interest_ids(), max_orders=max_orders)
     plan = plan_records(generator.rng, customers, duplicate_rate, defect_rate)
     uuids = _uuids()
+    consent_rng = random.Random(f"consents-{seed}")
+    purposes = dict(Purpose.objects.values_list("code", "pk"))
     kept: dict[int, Record] = {}  # originals that a later duplicate copies
-    totals = {"duplicates": 0, "defects": 0, "orders": 0, "lines": 0, "links": 0}
+    totals = {"duplicates": 0, "defects": 0, "orders": 0, "lines": 0, "links": 0, "consents": 0}
 
     truth_path.parent.mkdir(parents=True, exist_ok=True)
-    partial = truth_path.with_name(truth_path.name + ".partial")
+    # Its own name per run: two seedings at once must not take each other's file.
+    partial = truth_path.with_name(f"{truth_path.name}.{os.getpid()}.partial")
     whole = customers >= WHOLE_LOAD_MIN and _is_superuser()
     with (
         partial.open("w", newline="", encoding="utf-8") as handle,
@@ -635,6 +659,7 @@ def seed_demo(
                 created_at = generator.created_at(specs[0].ordered_at if specs else None)
                 chunk.customers.append((record, external_id, stage, created_at))
                 chunk.orders.append(specs)
+                chunk.consents.append(generator.consents(record, created_at, consent_rng))
                 totals["links"] += len(record.interests)
                 truth.writerow(
                     (
@@ -647,11 +672,15 @@ def seed_demo(
                         ";".join(record.defects),
                     )
                 )
-            orders, lines = _write_chunk(chunk, now_text, uuids, in_chunk)
+            orders, lines, consents = _write_chunk(chunk, now_text, uuids, in_chunk, purposes)
             totals["orders"] += orders
             totals["lines"] += lines
+            totals["consents"] += consents
             if progress is not None:
                 progress(SeedProgress(stop, customers, totals["orders"], totals["lines"]))
+    if whole:
+        # The load ran without triggers: the segment facts are built in one pass.
+        facts_rebuild()
     analyse_demo_tables()
     os.replace(partial, truth_path)
     return SeedResult(
@@ -661,6 +690,7 @@ def seed_demo(
         orders=totals["orders"],
         lines=totals["lines"],
         interest_links=totals["links"],
+        consents=totals["consents"],
         seconds=time.perf_counter() - started,
         truth_path=truth_path,
         deleted_customers=deleted,

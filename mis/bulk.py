@@ -17,7 +17,8 @@ from __future__ import annotations
 
 import io
 import json
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from datetime import date, datetime
 from uuid import UUID
 
@@ -67,6 +68,46 @@ def _reader(field: models.Field):
         return lambda obj: field.pre_save(obj, add=True)
     attname = field.attname
     return lambda obj: getattr(obj, attname)
+
+
+def secondary_indexes(tables: Sequence[str]) -> list[tuple[str, str]]:
+    """(name, definition) of the tables' indexes that back no constraint
+    (PostgreSQL)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            SELECT i.relname, pg_get_indexdef(i.oid)
+            FROM pg_index x
+            JOIN pg_class i ON i.oid = x.indexrelid
+            JOIN pg_class t ON t.oid = x.indrelid
+            WHERE t.relname = ANY(%s)
+              AND t.relnamespace = 'public'::regnamespace
+              AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.oid)
+            ORDER BY i.relname
+            """,
+            [list(tables)],
+        )
+        return cursor.fetchall()
+
+
+@contextmanager
+def indexes_rebuilt_after(tables: Sequence[str]) -> Iterator[None]:
+    """Within a transaction (PostgreSQL): drop the tables' secondary indexes,
+    run the block, build them again. Building an index once over a million
+    rows is several times faster than keeping it current row by row; index
+    builds are transactional, so a failure leaves the indexes as they were."""
+    if connection.vendor != "postgresql":
+        yield
+        return
+    indexes = secondary_indexes(tables)
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL maintenance_work_mem TO '256MB'")
+        for name, _ in indexes:
+            cursor.execute(f"DROP INDEX {connection.ops.quote_name(name)}")
+    yield
+    with connection.cursor() as cursor:
+        for _, definition in indexes:
+            cursor.execute(definition)
 
 
 def copy_into(table: str, columns: Sequence[str], rows) -> None:

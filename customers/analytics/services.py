@@ -29,6 +29,7 @@ from customers.models import (
     OrderLine,
     PurchaseKind,
 )
+from customers.segments.facts import facts_rfm_refresh
 
 UPSERT_BATCH = 2000
 CENT = Decimal("0.01")
@@ -76,6 +77,8 @@ def metrics_refresh(*, as_of: dt.date | None = None) -> RefreshResult:
     else:
         customers = _refresh_portable(as_of)
     _refresh_purchases(as_of)
+    # The segment rules read the scores from the customers' facts.
+    facts_rfm_refresh()
     buyers = CustomerMetrics.objects.filter(order_count__gt=0).count()
     # The analytics pages' figures, in the same transaction so that they
     # always agree with the per-customer metrics.

@@ -23,6 +23,7 @@ from customers.models.duplicates import (
     SweepStatus,
 )
 from customers.models.exports import CustomerExport, ExportFormat, ExportStatus, ExportVia
+from customers.models.facts import CustomerFacts
 from customers.models.imports import ImportJob, ImportKind, ImportRowError, ImportStatus
 from customers.models.metrics import CustomerMetrics, CustomerPurchase, PurchaseKind, RfmSegment
 from customers.models.orders import Order, OrderChannel, OrderLine
@@ -49,6 +50,7 @@ from customers.models.segments import (
 )
 
 __all__ = [
+    "CustomerFacts",
     "DATA_COMPONENTS",
     "SENSITIVE_FIELDS",
     "AnalyticsFigure",

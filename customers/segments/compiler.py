@@ -1,4 +1,4 @@
-"""From a segment's JSON rules to one condition (a Q) over Customer, checked
+"""From a segment's JSON rules to one condition (a Q) over CustomerFacts, checked
 strictly on the way: every problem is reported, each with the rule's place
 ("rule 2.1") and what is wrong, and nothing is compiled from rules that are
 not all valid."""
@@ -11,7 +11,8 @@ from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet
 
 from customers.masking import can_view_sensitive
-from customers.models import Customer
+from customers.models import Customer, CustomerFacts
+from customers.segments.facts import facts_current
 from customers.segments.rules import RULE_TYPES, RuleError, clean_rule
 
 MAX_DEPTH = 3  # the top group and two levels of groups inside it
@@ -92,7 +93,16 @@ def _label(item) -> str:
     return ""
 
 
+def facts_matching(condition: Q) -> QuerySet[CustomerFacts]:
+    """The facts rows a compiled condition matches: one per live customer,
+    so their count is the segment's size."""
+    facts_current()
+    return CustomerFacts.objects.filter(condition)
+
+
 def segment_queryset(rules, *, user=None, allow_empty: bool = False) -> QuerySet[Customer]:
     """The live customers the rules match (archived customers never are)."""
     compiled = compile_rules(rules, user=user, allow_empty=allow_empty)
-    return Customer.objects.active().filter(compiled.condition)
+    return Customer.objects.active().filter(
+        pk__in=facts_matching(compiled.condition).values("customer_id")
+    )

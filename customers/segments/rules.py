@@ -13,10 +13,11 @@ whose items are rules or nested groups, and a rule is
 - consent: ``{"purpose": code, "channel": code}`` (governance's codes);
 - boolean: ``true`` or ``false`` (a yes/no attribute).
 
-Buying-pattern rules (RFM, recency, spend, orders, channel, category) read
-CustomerMetrics and CustomerPurchase, refreshed nightly: a customer added
-since the last refresh has no metrics and matches none of them, and orders
-placed since count from the next refresh.
+Every condition is over ``CustomerFacts``, the narrow per-customer table
+(customers.segments.facts), under the same field names as the customer's own
+fields. Its order figures (orders, spend, last order, channels, categories)
+are current with the orders; the RFM scores are as of the nightly metrics
+refresh, so a customer who has not ordered since then has none.
 """
 
 from __future__ import annotations
@@ -40,9 +41,7 @@ from customers.models import (
     AttributeDefinition,
     AttributeType,
     Customer,
-    CustomerPurchase,
     OrderChannel,
-    PurchaseKind,
     RfmSegment,
 )
 
@@ -123,25 +122,20 @@ def _age(value: dict) -> Q:
     return q
 
 
-def _interests(values: list[str]) -> Q:
-    # A subquery, not a join: a join would repeat a customer once per interest.
-    through = Customer.interests.through
-    return Q(pk__in=through.objects.filter(interest__name__in=values).values("customer_id"))
-
-
-def _bought(kind: str) -> Callable[[list[str]], Q]:
-    """Customers who bought through any of these channels or in any of these
-    categories, from CustomerPurchase (as of the last metrics refresh)."""
+def _any_of(field_name: str, lower: bool = False) -> Callable[[list[str]], Q]:
+    """Any of the values in one of the facts' sets (``|a|b|``)."""
 
     def to_q(values: list[str]) -> Q:
-        bought = CustomerPurchase.objects.filter(kind=kind, value__in=values)
-        return Q(pk__in=bought.values("customer_id"))
+        q = Q()
+        for value in values:
+            q |= Q(**{f"{field_name}__contains": f"|{value.lower() if lower else value}|"})
+        return q
 
     return to_q
 
 
 def _last_order_within(days: int) -> Q:
-    return Q(metrics__last_order_at__gte=timezone.now() - dt.timedelta(days=days))
+    return Q(last_order_at__gte=timezone.now() - dt.timedelta(days=days))
 
 
 def _postcode_prefix(prefix: str) -> Q:
@@ -171,7 +165,7 @@ def _score_range(field_name: str, label: str) -> RuleType:
         label,
         "buying pattern",
         Shape.RANGE,
-        _range(f"metrics__{field_name}"),
+        _range(field_name),
         bounds=(1, 5),
         help="1 to 5; 5 is the best fifth.",
     )
@@ -231,7 +225,7 @@ def _custom_field_rules() -> dict[str, RuleType]:
                 "Interests (any of)",
                 "psychographics",
                 Shape.LIST,
-                _interests,
+                _any_of("interests", lower=True),
                 sensitive=_sensitive("interests"),
                 normalise=lambda text: " ".join(text.lower().split()),
             ),
@@ -284,7 +278,7 @@ RULE_TYPES: dict[str, RuleType] = {
                 "RFM segment",
                 "buying pattern",
                 Shape.LIST,
-                _in("metrics__rfm_segment"),
+                _in("rfm_segment"),
                 choices=_choices(RfmSegment),
             ),
             RuleType(
@@ -299,7 +293,7 @@ RULE_TYPES: dict[str, RuleType] = {
                 "Total spent",
                 "buying pattern",
                 Shape.RANGE,
-                _range("metrics__total_spent"),
+                _range("total_spent"),
                 number=Decimal,
                 bounds=(Decimal(0), None),
                 help="In the reporting currency.",
@@ -309,7 +303,7 @@ RULE_TYPES: dict[str, RuleType] = {
                 "Number of orders",
                 "buying pattern",
                 Shape.RANGE,
-                _range("metrics__order_count"),
+                _range("order_count"),
                 bounds=(0, None),
             ),
             RuleType(
@@ -317,7 +311,7 @@ RULE_TYPES: dict[str, RuleType] = {
                 "Bought in category (any of)",
                 "buying pattern",
                 Shape.LIST,
-                _bought(PurchaseKind.CATEGORY),
+                _any_of("categories", lower=True),
                 normalise=lambda text: " ".join(text.lower().split()),
                 help="A product category as the orders name it, in any case.",
             ),
@@ -326,7 +320,7 @@ RULE_TYPES: dict[str, RuleType] = {
                 "Bought through channel (any of)",
                 "buying pattern",
                 Shape.LIST,
-                _bought(PurchaseKind.CHANNEL),
+                _any_of("channels"),
                 choices=_choices(OrderChannel),
             ),
             RuleType(

@@ -2,66 +2,25 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 
-from django.db import OperationalError, connection, transaction
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from customers.masking import can_view_sensitive
 from customers.models import CampaignSnapshot, CampaignSnapshotMember, Customer, Segment
-from customers.segments.compiler import segment_queryset
-
-# Counting stops here: beyond it an exact figure costs a scan of most of the
-# table on every edit, and "more than 50,000" is what a person needs to know
-# while building. The planner's estimate is given beside it.
-COUNT_CAP = 50_000
-# A count that takes longer than this is abandoned for the planner's estimate,
-# so that the builder answers within its budget whatever the rules (PostgreSQL).
-COUNT_TIMEOUT_MS = 200
+from customers.segments.compiler import facts_matching, segment_queryset
 
 
 @dataclass(frozen=True)
 class LiveCount:
-    value: int  # exact when neither capped nor estimated, else COUNT_CAP or the estimate
-    capped: bool
-    estimate: int | None = None  # the planner's estimate when capped or timed out
-    estimated: bool = False  # the count took too long: value is the estimate
+    value: int  # always exact
 
 
-def live_count(
-    queryset: QuerySet[Customer], *, cap: int = COUNT_CAP, timeout_ms: int = COUNT_TIMEOUT_MS
-) -> LiveCount:
-    """How many customers match: exact up to ``cap``; on PostgreSQL, the
-    planner's estimate when counting would take more than ``timeout_ms``."""
-    limited = queryset.order_by()[: cap + 1]
-    if connection.vendor != "postgresql":
-        counted = limited.count()
-    else:
-        try:
-            # Its own (sub)transaction: a cancelled count rolls back only itself,
-            # and the limit is lifted again after a count that finished.
-            with transaction.atomic(), connection.cursor() as cursor:
-                cursor.execute("SET LOCAL statement_timeout = %s", [f"{int(timeout_ms)}ms"])
-                counted = limited.count()
-                cursor.execute("SET LOCAL statement_timeout = DEFAULT")
-        except OperationalError:  # cancelled by statement_timeout
-            estimate = _planner_estimate(queryset)
-            return LiveCount(value=estimate or 0, capped=False, estimate=estimate, estimated=True)
-    if counted <= cap:
-        return LiveCount(value=counted, capped=False)
-    return LiveCount(value=cap, capped=True, estimate=_planner_estimate(queryset))
-
-
-def _planner_estimate(queryset: QuerySet) -> int | None:
-    if connection.vendor != "postgresql":
-        return None
-    sql, params = queryset.order_by().values("pk").query.sql_with_params()
-    with connection.cursor() as cursor:
-        cursor.execute(f"EXPLAIN (FORMAT JSON) {sql}", params)
-        plan = cursor.fetchone()[0]
-    plan = json.loads(plan) if isinstance(plan, str) else plan
-    return int(plan[0]["Plan"]["Plan Rows"])
+def live_count(condition: Q) -> LiveCount:
+    """How many live customers a compiled condition matches, exactly: one
+    count over the narrow facts table (customers.segments.facts), current
+    with every committed change to customers and orders."""
+    return LiveCount(value=facts_matching(condition).count())
 
 
 def segment_members(segment: Segment) -> QuerySet[Customer]:

@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from customers import exports
-from customers.models import Customer, ExportVia, Segment
+from customers.models import ExportVia, Segment
 from customers.segments import builder, selectors, services
 from customers.segments import exports as snapshot_exports
 from customers.segments.compiler import compile_rules, empty_rules
@@ -27,7 +27,7 @@ def _count_context(rules: dict, user) -> dict:
     except ValidationError as exc:
         return {"rule_errors": exc.message_dict.get("rules", exc.messages)}
     started = time.perf_counter()
-    count = selectors.live_count(Customer.objects.active().filter(compiled.condition))
+    count = selectors.live_count(compiled.condition)
     return {"count": count, "count_ms": round((time.perf_counter() - started) * 1000)}
 
 

@@ -35,6 +35,7 @@ def chain_hash(row) -> str:
             row.username,
             row.auth,
             row.token_hint,
+            row.api_key_id,
             row.action,
             row.via,
             list(row.customer_ids or []),

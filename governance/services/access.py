@@ -11,8 +11,8 @@ from django.utils import timezone
 
 from customers import reads
 from governance.models import AccessAuth, AccessLog, AccessVia, AuditEvent
-from integrations.models import ApiKey
 from governance.services.audit import audit_record
+from integrations.models import ApiKey
 
 # The key of the PostgreSQL advisory lock that serialises appends to the
 # chain (any constant; "acLog" in ASCII).

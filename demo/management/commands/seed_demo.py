@@ -3,6 +3,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from demo import users, writer
+from demo.governance import demo_dpo, governance_demo_seed
 
 
 class Command(BaseCommand):
@@ -89,6 +90,7 @@ class Command(BaseCommand):
                 progress=self._progress if options["verbosity"] >= 1 else None,
             )
             logins = [] if options["no_users"] else users.create_demo_users(force=options["force"])
+            governance = governance_demo_seed(dpo=demo_dpo())
         except writer.DemoDataError as exc:
             raise CommandError(str(exc)) from exc
 
@@ -99,6 +101,9 @@ class Command(BaseCommand):
             )
         else:
             self._summary(result)
+        added = ", ".join(f"{n} {what.replace('_', ' ')}" for what, n in governance.items() if n)
+        if added:
+            self.stdout.write(f"Governance examples added: {added}.")
         if logins:
             self._logins(logins)
 
@@ -125,6 +130,7 @@ class Command(BaseCommand):
             ("orders", result.orders),
             ("order lines", result.lines),
             ("interest links", result.interest_links),
+            ("consent events", result.consents),
         )
         for label, value in rows:
             self.stdout.write(f"  {label:<18} {value:>9}")

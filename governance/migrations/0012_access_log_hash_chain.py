@@ -36,7 +36,7 @@ def chain_existing_rows(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("governance", "0009_access_log_sqlite_guard")]
+    dependencies = [("governance", "0011_erased_record_key_and_requesters")]
 
     operations = [
         migrations.AlterField(

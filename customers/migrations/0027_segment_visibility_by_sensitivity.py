@@ -20,7 +20,7 @@ def derive(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('customers', '0023_merge_moves_under_a_stable_key'),
+        ('customers', '0026_merge_moves_under_a_stable_key'),
     ]
 
     operations = [

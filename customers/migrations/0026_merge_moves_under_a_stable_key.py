@@ -20,6 +20,6 @@ def _rename(old: str, new: str):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("customers", "0022_updated_and_issue_indexes")]
+    dependencies = [("customers", "0025_customer_facts")]
 
     operations = [migrations.RunPython(_rename(OLD_KEY, NEW_KEY), _rename(NEW_KEY, OLD_KEY))]

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('customers', '0022_updated_and_issue_indexes'),
+        ('customers', '0023_imports_heartbeat_unknown_channel_fewer_indexes'),
     ]
 
     operations = [
