@@ -34,8 +34,6 @@ from customers.models import (
 from mis.locks import lock_many
 
 
-# What an anonymised record keeps: kind, lifecycle stage, country and the
-# dates that say when it was active (the orders still count, anonymously).
 def anonymised_values() -> dict:
     """What an anonymised record is left with: each field as the field
     registry says erasure leaves it (kind, lifecycle stage and country are

@@ -35,6 +35,8 @@ from governance.models import (
 )
 from governance.services.audit import audit_record
 from governance.services.suppression import suppression_add
+from integrations.events import EventType
+from integrations.services import webhook_emit
 
 
 def _delete_request_packages(customer_ids: list[int]) -> int:
@@ -107,4 +109,16 @@ def customer_erase(
         subject=f"tombstone {tombstone.reference}",
         detail={"reason": reason, "action": action, **counts},
     )
+    # Each record's random public id (so that a receiver can erase its copy)
+    # and the tombstone: nothing else of the person.
+    for record in family:
+        webhook_emit(
+            event_type=EventType.CUSTOMER_ERASED,
+            data={
+                "id": record.public_id,
+                "tombstone": tombstone.reference,
+                "action": action,
+                "reason": reason,
+            },
+        )
     return tombstone
