@@ -1,7 +1,8 @@
 """The access matrix, generated: every role × every API route × every verb it
 serves, each cell checked against the role table (mis.roles.ROLE_PERMISSIONS)
-and the permission the view declares; every admin list × every role; and the
-routes open to anonymous visitors.
+and the permission the view declares; every page that declares a permission
+(``permission_required``) × every role; every admin list × every role; and
+the routes open to anonymous visitors.
 
 A cell is either allowed (the answer is anything but 403) or refused (exactly
 403): detail routes are asked about an id that does not exist, so an allowed
@@ -152,6 +153,63 @@ def test_every_api_cell_answers_as_the_role_table_and_the_view_declare(persona_c
     )
     assert mismatches == []
     assert outcomes[True] > 0 and outcomes[False] > 0
+
+
+def _closure(func) -> dict:
+    names = func.__code__.co_freevars if hasattr(func, "__code__") else ()
+    values = {}
+    for name, cell in zip(names, func.__closure__ or (), strict=False):
+        try:
+            values[name] = cell.cell_contents
+        except ValueError:  # not yet bound
+            continue
+    return values
+
+
+def _page_declaration(callback) -> tuple[set[str], list[str]]:
+    """What a page's decorators declare: the permissions of each
+    ``permission_required`` and the methods of ``require_http_methods``."""
+    perms: set[str] = set()
+    methods = ["GET", "POST"]
+    func, seen = callback, set()
+    while func is not None and id(func) not in seen:
+        seen.add(id(func))
+        closure = _closure(func)
+        if "request_method_list" in closure:
+            methods = list(closure["request_method_list"])
+        for value in closure.values():
+            if getattr(value, "__name__", "") == "check_perms":
+                perms |= set(_closure(value).get("perms", ()))
+        func = getattr(func, "__wrapped__", None)
+    return perms, methods
+
+
+PAGE_CELLS = [
+    (route, perms, "GET" if "GET" in methods else methods[0])
+    for route in _routes()
+    if not route.path.startswith(("/api/", "/admin/", "/static/", "/accounts/"))
+    for perms, methods in [_page_declaration(route.pattern.callback)]
+    if perms
+]
+
+
+def test_every_page_that_declares_a_permission_answers_as_the_role_table_says(persona_clients):
+    mismatches = []
+    for route, required, method in PAGE_CELLS:
+        for persona, client in persona_clients.items():
+            allowed = required <= _granted(persona)
+            status = client.generic(method, route.path).status_code
+            if allowed == (status == 403):
+                mismatches.append(f"{persona} {method} {route.path}: {status}, needs {required}")
+
+    print(
+        f"Page matrix: {len(PAGE_CELLS)} pages x {len(PERSONAS)} personas,",
+        len(mismatches),
+        "mismatches",
+    )
+    print("\n".join(mismatches))
+    assert len(PAGE_CELLS) >= 50
+    assert mismatches == []
 
 
 def test_every_admin_list_answers_as_the_role_table_says(persona_clients):
