@@ -13,11 +13,9 @@ one that stops midway too, with the rows it got through.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 import tempfile
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, BinaryIO
 
@@ -32,6 +30,7 @@ from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 from customers import fields as registry
+from customers import policy
 from customers.filters import CustomerFilter
 from customers.masking import masked_fields_for
 from customers.models import (
@@ -43,8 +42,7 @@ from customers.models import (
     Interest,
     Order,
 )
-from customers.signals import personal_data_accessed
-from mis.csvfiles import safe_cell
+from mis.csvfiles import csv_text, safe_cell
 
 EXPORT_PERMISSION = "customers.export_customer"
 COMMAND_LINE = "command line"
@@ -331,8 +329,7 @@ def customer_export_finish(
     export.finished_at = timezone.now()
     export.save(update_fields=["row_count", "error", "status", "finished_at"])
     # Announced once the count of rows that went out is known, stopped or not.
-    personal_data_accessed.send(
-        sender=CustomerExport,
+    policy.personal_data_read(
         user=export.actor,
         action="export",
         via=export.via,
@@ -368,24 +365,18 @@ class _Recording:
         customer_export_finish(export=self.export, row_count=self.rows, error=error)
 
 
-def _csv_text(rows: Iterable[list[str]]) -> str:
-    buffer = io.StringIO()
-    csv.writer(buffer).writerows(rows)
-    return buffer.getvalue()
-
-
 def customer_export_csv_stream(
     *, export: CustomerExport, queryset: QuerySet[Customer], chunk_size: int | None = None
 ) -> Iterator[str]:
     """The export as CSV text, the header then one block per chunk, for a
     streamed response. A chunk counts as sent once it is handed over."""
     with _Recording(export) as recording:
-        yield _csv_text([export_header(export.fields)])
+        yield csv_text([export_header(export.fields)])
         for chunk in customer_export_chunks(
             queryset=queryset, fields=export.fields, chunk_size=chunk_size
         ):
             recording.rows += len(chunk)
-            yield _csv_text(chunk)
+            yield csv_text(chunk)
 
 
 def customer_export_write(
@@ -410,9 +401,9 @@ def customer_export_write(
                 recording.rows += len(chunk)
             workbook.save(out)
         else:
-            out.write(_csv_text([export_header(export.fields)]).encode())
+            out.write(csv_text([export_header(export.fields)]).encode())
             for chunk in chunks:
-                out.write(_csv_text(chunk).encode())
+                out.write(csv_text(chunk).encode())
                 recording.rows += len(chunk)
     return export
 

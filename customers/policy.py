@@ -13,7 +13,22 @@ A backend module provides:
 - ``suppressed(*, emails, phones) -> set[tuple[str, str]]``: the
   ("email", value) and ("phone", value) pairs on the suppression list;
 - ``purposes() -> list[tuple[str, str]]`` and ``channels() -> list[tuple[str, str]]``:
-  (code, label) pairs for forms.
+  (code, label) pairs for forms;
+- ``personal_data_read(*, user, action, via, customer_ids, count, request, detail)``:
+  record that personal data left the database (the access log);
+- ``customer_merged(*, merge, survivor, merged, actor) -> dict``: move what
+  the backend keeps for ``merged`` to ``survivor``, inside the merge's
+  transaction, and answer what it moved (JSON). The merge keeps the answer
+  under ``MERGE_POLICY_KEY`` and hands it back on undo; an exception undoes
+  the whole merge;
+- ``customer_merge_undone(*, merge, survivor, merged, moved, actor)``: move
+  back what ``customer_merged`` moved (``moved`` is its answer).
+
+Erasure goes the other way: governance decides to erase and calls the
+customers-owned step, ``customers.erasure.customer_data_scrub``.
+- ``opt_out(*, customer, purpose, channel, occurred_at, method, source, evidence)``:
+  record that the person withdrew (an unsubscribe or complaint reported by
+  a campaign), with its proof; returns True when it was recorded.
 """
 
 from __future__ import annotations
@@ -38,6 +53,11 @@ class Eligibility:
     @property
     def excluded_total(self) -> int:
         return sum(self.excluded.values())
+
+
+# Where a merge keeps what the policy backend moved. A stable name: merges
+# made years ago must still be undone whatever the backend's code is called.
+MERGE_POLICY_KEY = "policy"
 
 
 def _backend():
@@ -71,3 +91,77 @@ def purposes() -> list[tuple[str, str]]:
 def channels() -> list[tuple[str, str]]:
     backend = _backend()
     return backend.channels() if backend else []
+
+
+def personal_data_read(
+    *,
+    user,
+    action: str,
+    via: str,
+    customer_ids: Iterable[int] = (),
+    count: int | None = None,
+    request=None,
+    detail: str = "",
+) -> None:
+    """Personal data left the database for a person or a system: a file was
+    exported, a package was made. (Requests are logged by governance's
+    middleware from what they loaded: see ``customers.reads``.)"""
+    backend = _backend()
+    if backend is not None:
+        backend.personal_data_read(
+            user=user,
+            action=action,
+            via=via,
+            customer_ids=list(customer_ids),
+            count=count,
+            request=request,
+            detail=detail,
+        )
+
+
+def customer_merged(*, merge, survivor, merged, actor=None) -> dict:
+    """What the backend moved from ``merged`` to ``survivor`` (JSON)."""
+    backend = _backend()
+    if backend is None:
+        return {}
+    return backend.customer_merged(merge=merge, survivor=survivor, merged=merged, actor=actor) or {}
+
+
+def customer_merge_undone(*, merge, survivor, merged, actor=None) -> None:
+    backend = _backend()
+    if backend is not None:
+        backend.customer_merge_undone(
+            merge=merge,
+            survivor=survivor,
+            merged=merged,
+            moved=(merge.moved or {}).get(MERGE_POLICY_KEY) or {},
+            actor=actor,
+        )
+
+
+def opt_out(
+    *,
+    customer,
+    purpose: str,
+    channel: str,
+    occurred_at: dt.datetime,
+    method: str,
+    source: str,
+    evidence: str,
+) -> bool:
+    """The person asked not to be contacted for ``purpose`` on ``channel``
+    (``method``: "unsubscribe" or "complaint"). False when there is no
+    backend to record it in."""
+    backend = _backend()
+    if backend is None or not hasattr(backend, "opt_out"):
+        return False
+    backend.opt_out(
+        customer=customer,
+        purpose=purpose,
+        channel=channel,
+        occurred_at=occurred_at,
+        method=method,
+        source=source,
+        evidence=evidence,
+    )
+    return True

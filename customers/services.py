@@ -15,12 +15,13 @@ from simple_history.utils import bulk_create_with_history
 
 from customers import fields as registry
 from customers.masking import masked_fields_for
-from customers.models import Customer, Interest, Order, OrderLine
+from customers.models import Contactability, Customer, Interest, Order, OrderLine
 from customers.quality.services import quality_check_customers
 from customers.validation import normalise_tag
 from integrations.events import EventType
 from integrations.services import webhook_emit
 from mis.history import history_actor, history_note
+from mis.locks import lock_one
 
 # Fields a caller may set through customer_create / customer_update: the
 # registry's (interests, many-to-many, are set on their own) and attributes.
@@ -118,13 +119,17 @@ def customer_update(
     if customer.is_archived:
         raise ValidationError("This customer is archived; restore it before editing.")
     _check_sensitive_write(actor, data, customer)
-    customer = Customer.objects.select_for_update().get(pk=customer.pk)
+    customer = lock_one(customer)
     stored = {field: getattr(customer, field) for field in CUSTOMER_WRITABLE_FIELDS}
     changed = _apply(customer, data, source=source)
     customer.full_clean()
     # Judge changes on normalised values: "ADA@example.com" for a stored
     # "ada@example.com" is no change, so it gets no provenance and no history.
     changed = [field for field in changed if getattr(customer, field) != stored[field]]
+    if "email" in changed and customer.contactability == Contactability.HARD_BOUNCE:
+        # A new address has not bounced.
+        customer.contactability = Contactability.OK
+        changed.append("contactability")
     interests_changed = False
     if "interests" in data:
         interests = _interests_from(data["interests"])
@@ -152,7 +157,7 @@ def customer_mark_verified(*, customer: Customer, actor=None) -> Customer:
     it is current as of now."""
     if customer.is_archived:
         raise ValidationError("This customer is archived; restore it before verifying.")
-    customer = Customer.objects.select_for_update().get(pk=customer.pk)
+    customer = lock_one(customer)
     customer.last_verified_at = timezone.now()
     _record_sources(customer, ["last_verified_at"], "verified")
     history_note(customer, actor=actor, reason="marked verified")
@@ -165,7 +170,7 @@ def customer_mark_verified(*, customer: Customer, actor=None) -> Customer:
 def customer_archive(*, customer: Customer, actor=None, reason: str = "") -> Customer:
     """Archive instead of delete: the record leaves lists and exports but keeps
     its history, and can be restored."""
-    customer = Customer.objects.select_for_update().get(pk=customer.pk)
+    customer = lock_one(customer)
     if customer.is_archived:
         return customer
     customer.archived_at = timezone.now()
@@ -177,7 +182,7 @@ def customer_archive(*, customer: Customer, actor=None, reason: str = "") -> Cus
 
 @transaction.atomic
 def customer_restore(*, customer: Customer, actor=None) -> Customer:
-    customer = Customer.objects.select_for_update().get(pk=customer.pk)
+    customer = lock_one(customer)
     if not customer.is_archived:
         return customer
     customer.archived_at = None

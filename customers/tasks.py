@@ -17,6 +17,15 @@ def import_run_task(job_id: int) -> str:
     return job.status
 
 
+@shared_task(acks_late=True)
+def response_import_task(job_id: int) -> str:
+    """Import a file of campaign responses. Safe to deliver twice."""
+    from customers.campaigns.responses_import import response_import_run
+    from customers.models import ResponseImport
+
+    return response_import_run(job=ResponseImport.objects.get(pk=job_id)).status
+
+
 @shared_task
 def import_resume_stale_task() -> list[str]:
     """Queue again the imports whose worker died mid-job (beat, every few

@@ -7,6 +7,6 @@ class GovernanceConfig(AppConfig):
     verbose_name = "Governance"
 
     def ready(self):
-        from governance import checks, hashing, merge, metrics, receivers  # noqa: F401
+        from governance import checks, hashing, metrics  # noqa: F401
 
         connection_created.connect(hashing.register_sqlite_function)

@@ -10,12 +10,14 @@ event that points at the one it comes from).
 
 Undo moves the events back. A restriction the merge recorded stays: it
 repeats what the same person said on the other record, and a withdrawal is
-never reversed without the person."""
+never reversed without the person.
 
-from django.dispatch import receiver
+Called by the merge through the customers <-> governance interface
+(customers/policy.py), inside its transaction; what ``customer_merged``
+answers is kept on the merge and handed back to ``customer_merge_undone``."""
+
 from django.utils import timezone
 
-from customers.signals import customer_merge_undone, customer_merged
 from governance.models import Consent
 from governance.models.consent import CaptureMethod, ConsentStatus
 from governance.selectors import consent_current
@@ -28,8 +30,7 @@ def _current(customer) -> dict:
     }
 
 
-@receiver(customer_merged, dispatch_uid="governance.merge.consents")
-def move_consents_to_survivor(sender, *, merge, survivor, merged, actor=None, **kwargs):
+def customer_merged(*, merge, survivor, merged, actor=None) -> dict:
     survivor_now, merged_now = _current(survivor), _current(merged)
     moved = list(Consent.objects.filter(customer=merged).values_list("pk", flat=True))
     Consent.objects.filter(pk__in=moved).update(customer=survivor)
@@ -55,9 +56,7 @@ def move_consents_to_survivor(sender, *, merge, survivor, merged, actor=None, **
     return {"consents": moved, "restrictions": restrictions}
 
 
-@receiver(customer_merge_undone, dispatch_uid="governance.merge.consents_back")
-def move_consents_back(sender, *, merge, survivor, merged, **kwargs):
-    moved = merge.moved.get(f"{__name__}.move_consents_to_survivor") or {}
+def customer_merge_undone(*, merge, survivor, merged, moved: dict, actor=None) -> None:
     Consent.objects.filter(pk__in=moved.get("consents", []), customer=survivor).update(
         customer=merged
     )

@@ -42,6 +42,7 @@ from django.utils import timezone
 
 from customers.policy import Eligibility
 from governance import hashing
+from governance.merge import customer_merge_undone, customer_merged
 from governance.models import (
     Channel,
     Consent,
@@ -50,6 +51,7 @@ from governance.models import (
     SuppressionEntry,
     SuppressionKind,
 )
+from governance.services.access import access_log_record as personal_data_read
 from governance.services.consent import purpose_get
 
 # Why a customer was left out: the codes ``Eligibility.excluded`` counts by.
@@ -171,3 +173,36 @@ def purposes() -> list[tuple[str, str]]:
 
 def channels() -> list[tuple[str, str]]:
     return list(Channel.choices)
+
+
+def opt_out(*, customer, purpose, channel, occurred_at, method, source, evidence) -> None:
+    """A withdrawal reported by a campaign (an unsubscribe link followed, or a
+    complaint), with what was reported as its proof."""
+    from governance.models import CaptureMethod
+    from governance.services.consent import consent_withdraw
+
+    consent_withdraw(
+        customer=customer,
+        purpose=purpose,
+        channel=channel,
+        occurred_at=occurred_at,
+        capture_method=CaptureMethod.UNSUBSCRIBE_LINK
+        if method == "unsubscribe"
+        else CaptureMethod.EMAIL_REPLY,
+        source=source,
+        evidence=evidence,
+    )
+
+
+# Reads to log and what a merge moves live in their own modules; they are
+# re-exported here, the backend's one face (customers/policy.py).
+__all__ = [
+    "channels",
+    "customer_merge_undone",
+    "customer_merged",
+    "eligible",
+    "opt_out",
+    "personal_data_read",
+    "purposes",
+    "suppressed",
+]

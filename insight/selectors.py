@@ -278,6 +278,7 @@ def transitions_of(subject) -> list[Transition]:
         .order_by("at", "pk")
     )
     for step in steps:
-        step.from_label = labels.get(step.from_status, step.from_status)
-        step.to_label = labels.get(step.to_status, step.to_status)
+        # Labels for the template, on the rows themselves.
+        setattr(step, "from_label", labels.get(step.from_status, step.from_status))  # noqa: B010
+        setattr(step, "to_label", labels.get(step.to_status, step.to_status))  # noqa: B010
     return steps

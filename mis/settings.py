@@ -82,6 +82,9 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    # One access-log row for each request that showed personal data, whatever
+    # the face (pages, admin, API, downloads): see governance/middleware.py.
+    "governance.middleware.AccessLogMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -280,6 +283,12 @@ CELERY_BEAT_SCHEDULE = {
     "redundancy-sweep": {
         "task": "customers.tasks.redundancy_sweep_task",
         "schedule": crontab(hour=3, minute=0, day_of_week="sun"),
+    },
+    # Every day at 04:00: walk the access log's hash chain; the task fails,
+    # naming the first broken link, if a row was changed or removed.
+    "access-log-verify": {
+        "task": "governance.tasks.access_log_verify_task",
+        "schedule": crontab(hour=4, minute=0),
     },
     # Mondays at 03:00: a retention dry run for each active policy that has
     # none awaiting approval; nothing is erased until one is approved.
@@ -494,6 +503,11 @@ EMAIL_USE_SSL = _email.get("EMAIL_USE_SSL", False)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="mis@localhost")
 # The address pages and mails give for MIS (links in mails need it).
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
+
+# The preference centre: how long a link in a mail works, and how long a
+# double opt-in confirmation may wait.
+PREFERENCE_LINK_MAX_AGE_DAYS = env.int("PREFERENCE_LINK_MAX_AGE_DAYS", default=30)
+PREFERENCE_CONFIRM_MAX_AGE_HOURS = env.int("PREFERENCE_CONFIRM_MAX_AGE_HOURS", default=48)
 
 # Webhooks (integrations/). Endpoints must use one of these schemes; hosts
 # that resolve to loopback, private or link-local addresses are refused

@@ -1,6 +1,7 @@
 from django.urls import re_path
 
 from customers.api import imports, views
+from customers.campaigns import api as campaigns
 from customers.models import ExportFormat
 from customers.segments.api import views as segments
 from mis.api.routers import ApiRouter
@@ -12,6 +13,7 @@ router.register("attributes", views.AttributeDefinitionViewSet, basename="attrib
 router.register("imports", imports.ImportJobViewSet, basename="import")
 router.register("segments", segments.SegmentViewSet, basename="segment")
 router.register("snapshots", segments.CampaignSnapshotViewSet, basename="snapshot")
+router.register("campaigns", campaigns.CampaignViewSet, basename="campaign")
 
 urlpatterns = [
     # The one suffix route: the export's file type (customers/export.xlsx).

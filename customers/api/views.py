@@ -9,7 +9,7 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
-from customers import exports, selectors, services
+from customers import exports, reads, selectors, services
 from customers.api.serializers import (
     AttributeDefinitionSerializer,
     CustomerInputSerializer,
@@ -19,8 +19,7 @@ from customers.api.serializers import (
 )
 from customers.duplicates.entry import likely_duplicates, likely_duplicates_data
 from customers.filters import CustomerFilter, OrderFilter
-from customers.models import AttributeDefinition, Customer, ExportFormat, ExportVia
-from customers.signals import personal_data_accessed
+from customers.models import AttributeDefinition, ExportFormat, ExportVia
 from mis.api.permissions import RoleModelPermissions
 
 
@@ -49,30 +48,6 @@ def _source(request, validated: dict) -> str:
     return validated.pop("source", None) or "api"
 
 
-def _announce_read(request, *, action: str, customers) -> None:
-    """One access-log entry per request, whatever the number of records."""
-    ids = [customer.pk for customer in customers]
-    if ids:
-        personal_data_accessed.send(
-            sender=Customer,
-            user=request.user,
-            action=action,
-            via="api",
-            customer_ids=ids,
-            count=len(ids),
-            request=request,
-            detail=_read_detail(request),
-        )
-
-
-def _read_detail(request) -> str:
-    """The path and the names of the filters used, not their values: a search
-    term or an email in the query string is personal data the log need not
-    keep."""
-    names = sorted(set(request.GET) - {"cursor"})
-    return (request.path + (f" filters: {', '.join(names)}" if names else ""))[:500]
-
-
 @extend_schema_view(
     list=extend_schema(summary="List customers (filters, search, cursor pagination)"),
     retrieve=extend_schema(summary="Retrieve a customer"),
@@ -91,7 +66,7 @@ class CustomerViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
 
     def list(self, request, *args, **kwargs):
         response = super().list(request, *args, **kwargs)
-        _announce_read(request, action="list", customers=getattr(self.paginator, "page", ()))
+        reads.describe(action="list", shown=getattr(self.paginator, "page", None) or ())
         return response
 
     def retrieve(self, request, *args, **kwargs):
@@ -100,7 +75,7 @@ class CustomerViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
             return redirect(
                 reverse("api:customer-detail", kwargs={"public_id": customer.merged_into.public_id})
             )
-        _announce_read(request, action="api_read", customers=[customer])
+        reads.describe(action="api_read")
         return Response(self.get_serializer(customer).data)
 
     def filter_queryset(self, queryset):

@@ -4,9 +4,15 @@ A merge keeps one record, the survivor, with the values chosen field by
 field; the other record stays in the database, unchanged, with
 ``merged_into`` pointing at the survivor, so that its old links and API id
 lead there and an undo can restore both exactly. Orders and open quality
-issues move to the survivor; other apps move what is theirs (governance: the
-consent events) through the ``customer_merged`` signal, inside the same
-transaction, and say what they moved so that an undo can move it back.
+issues move to the survivor; governance moves what is its own (the consent
+events) when the merge calls it through the customers <-> governance
+interface (``customers.policy.customer_merged``), inside the same
+transaction, and says what it moved, kept on the merge under a stable key
+so that an undo can move it back.
+
+Both records are locked in primary-key order (``mis.locks``) before anything
+about them is checked, so a merge and an import touching the same pair queue
+rather than deadlock.
 """
 
 from __future__ import annotations
@@ -20,6 +26,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 
+from customers import policy
 from customers.models import (
     CandidateStatus,
     Customer,
@@ -32,9 +39,9 @@ from customers.models import (
     QualityIssueStatus,
 )
 from customers.services import CUSTOMER_WRITABLE_FIELDS
-from customers.signals import customer_merge_undone, customer_merged
 from integrations.events import EventType
 from integrations.services import webhook_emit
+from mis.locks import lock_many, lock_one
 
 MERGE_PERMISSION = "customers.merge_customers"
 
@@ -124,8 +131,8 @@ def _check_actor(actor) -> None:
 
 
 def _locked_pair(a_id: int, b_id: int) -> tuple[Customer, Customer]:
-    # Lock in primary-key order, so that two merges never wait on each other.
-    locked = {c.pk: c for c in Customer.objects.select_for_update().filter(pk__in=[a_id, b_id])}
+    # Locked in primary-key order, so that two merges never wait on each other.
+    locked = lock_many(Customer, [a_id, b_id])
     if len(locked) != 2:
         raise MergeError("One of the two records no longer exists.")
     return locked[a_id], locked[b_id]
@@ -149,6 +156,10 @@ def customers_merge(
     if survivor.pk == merged.pk:
         raise MergeError("A record cannot be merged into itself.")
     survivor, merged = _locked_pair(survivor.pk, merged.pk)
+    if candidate is not None:
+        candidate = lock_one(candidate)
+        if candidate.status != CandidateStatus.PENDING:
+            raise MergeError("This pair was already decided.")
     for record in (survivor, merged):
         if record.is_merged:
             raise MergeError(f"{record.display_name} was already merged into another record.")
@@ -234,13 +245,11 @@ def customers_merge(
         automatic=automatic,
         merged_by=user,
     )
-    # Other apps move what is theirs, in this transaction; each answers with
+    # Governance moves what is its own, in this transaction, and answers with
     # what it moved (JSON), kept on the merge for the undo.
-    for receiver, response in customer_merged.send(
-        sender=Customer, merge=merge, survivor=survivor, merged=merged, actor=user
-    ):
-        if response:
-            moved[_receiver_key(receiver)] = response
+    moved[policy.MERGE_POLICY_KEY] = policy.customer_merged(
+        merge=merge, survivor=survivor, merged=merged, actor=user
+    )
     merge.moved = moved
     merge.save(update_fields=["moved"])
     if candidate is not None:
@@ -275,27 +284,23 @@ def _validate_changed(customer: Customer, changed: list[str]) -> None:
             raise ValidationError(errors) from exc
 
 
-def _receiver_key(receiver) -> str:
-    return f"{receiver.__module__}.{receiver.__qualname__}"
-
-
 @transaction.atomic
 def merge_undo(*, merge: Merge, actor=None) -> Merge:
     """Put both records back as they were before ``merge``: the survivor's
     fields and interests, the merged record's pointer, and everything that
     moved. Each record gets a history entry that says so."""
     _check_actor(actor)
-    merge = Merge.objects.select_for_update().get(pk=merge.pk)
+    merge = lock_one(merge)
     if merge.status == MergeStatus.UNDONE:
         raise MergeError("This merge was already undone.")
+    survivor, merged = _locked_pair(merge.survivor_id, merge.merged_id)
     later = Merge.objects.filter(status=MergeStatus.MERGED, merged_at__gt=merge.merged_at).filter(
-        survivor=merge.survivor
+        survivor=merge.survivor_id
     )
     if later.exists():
         raise MergeError(
             "The survivor was merged with another record after this merge: undo that one first."
         )
-    survivor, merged = _locked_pair(merge.survivor_id, merge.merged_id)
     if survivor.is_merged:
         raise MergeError("The survivor was itself merged since: undo that merge first.")
     user = actor if actor is not None and actor.is_authenticated else None
@@ -315,9 +320,7 @@ def merge_undo(*, merge: Merge, actor=None) -> Merge:
     QualityIssue.objects.filter(pk__in=merge.moved.get("quality_issues", [])).update(
         customer=merged
     )
-    customer_merge_undone.send(
-        sender=Customer, merge=merge, survivor=survivor, merged=merged, actor=user
-    )
+    policy.customer_merge_undone(merge=merge, survivor=survivor, merged=merged, actor=user)
     merge.status = MergeStatus.UNDONE
     merge.undone_by = user
     merge.undone_at = timezone.now()
@@ -339,7 +342,7 @@ def candidate_mark_distinct(*, candidate: DuplicateCandidate, actor=None) -> Dup
     the queue and later sweeps leave it so."""
     if actor is not None and not actor.has_perm("customers.change_duplicatecandidate"):
         raise PermissionDenied("You may not decide on duplicate pairs.")
-    candidate = DuplicateCandidate.objects.select_for_update().get(pk=candidate.pk)
+    candidate = lock_one(candidate)
     if candidate.status != CandidateStatus.PENDING:
         raise MergeError("This pair was already decided.")
     candidate.status = CandidateStatus.DISTINCT
@@ -356,8 +359,6 @@ def candidate_merge(
     field to "a" or "b" (whose value to keep)."""
     if survivor not in ("a", "b"):
         raise ValidationError({"survivor": "Choose which record survives: a or b."})
-    if candidate.status != CandidateStatus.PENDING:
-        raise MergeError("This pair was already decided.")
     bad = sorted(field for field, side in choices.items() if side not in ("a", "b"))
     if bad:
         raise ValidationError(dict.fromkeys(bad, "Choose a or b."))

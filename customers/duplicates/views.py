@@ -17,6 +17,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
+from customers import reads
 from customers.duplicates import engine
 from customers.duplicates.merge import (
     MERGE_FIELDS,
@@ -39,7 +40,6 @@ from customers.models import (
     MergeStatus,
     SweepStatus,
 )
-from customers.signals import personal_data_accessed
 from mis.confirm import confirmation
 
 PAGE_SIZE = 50
@@ -119,16 +119,7 @@ def review(request, pk: int):
         DuplicateCandidate.objects.select_related("customer_a", "customer_b", "match_model"), pk=pk
     )
     a, b = candidate.customer_a, candidate.customer_b
-    personal_data_accessed.send(
-        sender=Customer,
-        user=request.user,
-        action="view",
-        via="page",
-        customer_ids=[a.pk, b.pk],
-        count=2,
-        request=request,
-        detail="duplicate review",
-    )
+    reads.describe(action="view", detail="duplicate review")
     masked = set(masked_fields_for(request.user))
     defaults = merge_defaults(a, b)
     fields = [

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from customers.models import Customer
+from mis.locks import lock_many
 
 
 def survivors(found: dict[tuple, Customer]) -> dict[tuple, Customer]:
@@ -12,6 +13,6 @@ def survivors(found: dict[tuple, Customer]) -> dict[tuple, Customer]:
         merged = {k: c.merged_into_id for k, c in found.items() if c.merged_into_id}
         if not merged:
             return found
-        alive = Customer.objects.select_for_update(of=("self",)).in_bulk(set(merged.values()))
+        alive = lock_many(Customer, merged.values())
         found = {k: alive.get(merged[k], c) if k in merged else c for k, c in found.items()}
     return found

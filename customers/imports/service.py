@@ -50,6 +50,7 @@ from customers.models import (
     QualityIssue,
 )
 from mis.bulk import insert_rows, insert_with_history, update_with_history
+from mis.locks import lock_one
 
 SUPPRESSED_REASON = (
     "Suppressed: the person with this email or phone objected to marketing or was erased, "
@@ -466,7 +467,7 @@ def _prepare(batch, shape, mapping, cleaner) -> list[_Row]:
 def _commit_batch(job, batch, shape, mapping, cleaner, writer) -> None:
     rows = _prepare(batch, shape, mapping, cleaner)
     with transaction.atomic():
-        locked = ImportJob.objects.select_for_update().get(pk=job.pk)
+        locked = lock_one(job)
         if locked.status != ImportStatus.RUNNING or locked.processed_rows != job.processed_rows:
             raise ConcurrentRun
         counts = writer.write(rows)
@@ -949,7 +950,7 @@ def import_job_set_mapping(
     """Change a draft job's mapping (the wizard's second step). Raises
     PermissionDenied naming a column mapped to a sensitive field that the
     job's creator (or ``actor``) may not see."""
-    job = ImportJob.objects.select_for_update().get(pk=job.pk)
+    job = lock_one(job)
     if job.status != ImportStatus.DRAFT:
         raise ValidationError("The job has started; its mapping can no longer change.")
     if not isinstance(mapping, dict):

@@ -1,5 +1,14 @@
 from customers.models.analytics import AnalyticsFigure, FigureKind
 from customers.models.attributes import AttributeDefinition, AttributeType
+from customers.models.campaigns import (
+    BounceType,
+    Campaign,
+    CampaignResponse,
+    ResponseImport,
+    ResponseImportStatus,
+    ResponseKind,
+    ResponseSource,
+)
 from customers.models.customer import (
     DATA_COMPONENTS,
     SENSITIVE_FIELDS,
@@ -25,6 +34,7 @@ from customers.models.duplicates import (
 from customers.models.exports import CustomerExport, ExportFormat, ExportStatus, ExportVia
 from customers.models.facts import CustomerFacts
 from customers.models.imports import ImportJob, ImportKind, ImportRowError, ImportStatus
+from customers.models.lists import SavedView, StaticList, StaticListMember
 from customers.models.metrics import CustomerMetrics, CustomerPurchase, PurchaseKind, RfmSegment
 from customers.models.orders import Order, OrderChannel, OrderLine
 from customers.models.quality import (
@@ -51,6 +61,16 @@ from customers.models.segments import (
 
 __all__ = [
     "CustomerFacts",
+    "BounceType",
+    "Campaign",
+    "CampaignResponse",
+    "ResponseImport",
+    "ResponseImportStatus",
+    "ResponseKind",
+    "ResponseSource",
+    "SavedView",
+    "StaticList",
+    "StaticListMember",
     "DATA_COMPONENTS",
     "SENSITIVE_FIELDS",
     "AnalyticsFigure",

@@ -19,6 +19,7 @@ from customers.choices import (  # noqa: F401 (re-exported by customers.models)
     Lifestyle,
     ValuesOrientation,
 )
+from customers.reads import PersonalData, PersonalHistory
 
 # Read from the field registry (customers.fields).
 SENSITIVE_FIELDS = registry.sensitive_names()
@@ -50,7 +51,9 @@ class CustomerQuerySet(models.QuerySet):
         return self.filter(archived_at__isnull=True, merged_into__isnull=True)
 
 
-class Customer(models.Model):
+class Customer(PersonalData, models.Model):
+    personal_data_subject = ("pk",)
+
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
 
     # Identity
@@ -173,7 +176,9 @@ class Customer(models.Model):
     )
 
     history = HistoricalRecords(
-        m2m_fields=[interests], excluded_fields=["search_text", "quality_score"]
+        m2m_fields=[interests],
+        excluded_fields=["search_text", "quality_score"],
+        bases=[PersonalHistory, models.Model],
     )
     objects = CustomerQuerySet.as_manager()
 

@@ -9,6 +9,8 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 
+from customers.reads import PersonalData
+
 _PROBABILITY = [MinValueValidator(0.0), MaxValueValidator(1.0)]
 
 
@@ -127,9 +129,11 @@ class CandidateStatus(models.TextChoices):
     DISTINCT = "distinct", "Not the same"  # a reviewer said so; a re-sweep keeps it
 
 
-class DuplicateCandidate(models.Model):
+class DuplicateCandidate(PersonalData, models.Model):
     """A pair of records the model judged to be the same entity, with the
     evidence (per-field level and match weight) a reviewer needs."""
+
+    personal_data_subject = ("customer_a_id", "customer_b_id")
 
     customer_a = models.ForeignKey("customers.Customer", on_delete=models.CASCADE, related_name="+")
     customer_b = models.ForeignKey("customers.Customer", on_delete=models.CASCADE, related_name="+")
@@ -193,9 +197,11 @@ class MergeStatus(models.TextChoices):
     UNDONE = "undone", "Undone"  # both records are back as they were
 
 
-class Merge(models.Model):
+class Merge(PersonalData, models.Model):
     """One merge: who, when, which record survived, what was chosen for each
     field, and what was moved, so that it can be undone exactly."""
+
+    personal_data_subject = ("survivor_id", "merged_id")
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     survivor = models.ForeignKey(

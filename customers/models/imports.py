@@ -6,6 +6,8 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from customers.reads import PersonalData
+
 
 class ImportKind(models.TextChoices):
     CUSTOMERS = "customers", "Customers"
@@ -98,8 +100,10 @@ class ImportJob(models.Model):
         return self.status in (ImportStatus.SUCCEEDED, ImportStatus.FAILED)
 
 
-class ImportRowError(models.Model):
+class ImportRowError(PersonalData, models.Model):
     """A rejected row, with its raw values and why: the error report."""
+
+    personal_data_subject = ()
 
     job = models.ForeignKey(ImportJob, on_delete=models.CASCADE, related_name="row_errors")
     row_number = models.PositiveIntegerField(help_text="Line in the file, the header being 1.")

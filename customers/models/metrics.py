@@ -6,6 +6,8 @@ customer's buying pattern with one join instead of aggregating orders."""
 from django.db import models
 from django.db.models import Q
 
+from customers.reads import PersonalData
+
 
 class RfmSegment(models.TextChoices):
     # The order is the order of the mapping in customers.analytics.rfm: the
@@ -27,7 +29,7 @@ def _score_check(field: str) -> models.CheckConstraint:
     )
 
 
-class CustomerMetrics(models.Model):
+class CustomerMetrics(PersonalData, models.Model):
     """A customer's buying pattern as of ``as_of``. Customers who never
     ordered have a row too (order_count 0, no scores), so that "has not
     ordered" is a rule like any other. Money is in settings.REPORTING_CURRENCY:
@@ -102,7 +104,7 @@ class PurchaseKind(models.TextChoices):
     CATEGORY = "category", "Product category"  # value: an order line's product_category
 
 
-class CustomerPurchase(models.Model):
+class CustomerPurchase(PersonalData, models.Model):
     """Each channel a customer has bought through and each category they have
     bought in, as of the last metrics refresh: one small row per pair, so that
     "bought in garden" reads an index instead of joining millions of order

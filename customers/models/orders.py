@@ -7,6 +7,7 @@ from django.db.models import Q
 from simple_history.models import HistoricalRecords
 
 from customers import validation
+from customers.reads import PersonalData
 
 
 class OrderChannel(models.TextChoices):
@@ -18,7 +19,7 @@ class OrderChannel(models.TextChoices):
     UNKNOWN = "unknown", "Unknown"  # the file did not say (imports without a channel column)
 
 
-class Order(models.Model):
+class Order(PersonalData, models.Model):
     """A purchase: the buying-pattern data. ``total_amount`` is the sum of its
     lines, kept by the service so that analytics need not join the lines."""
 
@@ -38,7 +39,7 @@ class Order(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(bases=[PersonalData, models.Model])
 
     class Meta:
         ordering = ["-ordered_at"]

@@ -6,6 +6,8 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from customers.reads import PersonalData
+
 
 class Severity(models.TextChoices):
     LOW = "low", "Low"  # cosmetic: a missing nice-to-have
@@ -15,7 +17,7 @@ class Severity(models.TextChoices):
 
 
 # What each open issue takes off a record's score of 100.
-SEVERITY_WEIGHTS = {
+SEVERITY_WEIGHTS: dict[str, int] = {
     Severity.LOW: 5,
     Severity.MEDIUM: 10,
     Severity.HIGH: 20,
@@ -73,7 +75,7 @@ class QualityIssueStatus(models.TextChoices):
     RESOLVED = "resolved", "Resolved"  # fixed, verified or dismissed
 
 
-class QualityIssue(models.Model):
+class QualityIssue(PersonalData, models.Model):
     customer = models.ForeignKey(
         "customers.Customer", on_delete=models.CASCADE, related_name="quality_issues"
     )
@@ -205,7 +207,7 @@ class ProposalStatus(models.TextChoices):
     WITHDRAWN = "withdrawn", "No longer redundant"  # the record changed since
 
 
-class RedundancyProposal(models.Model):
+class RedundancyProposal(PersonalData, models.Model):
     """A record proposed as of no further use, with why. Nothing is deleted
     here: a steward archives it, or governance's retention takes it on."""
 

@@ -11,12 +11,32 @@ from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower
 
+from customers.reads import PersonalData
+
+
+def _derive_sensitivity(instance, save_kwargs: dict) -> None:
+    """Whether the rules use a sensitive field, kept beside them so that lists
+    can be filtered by it in the database."""
+    from customers.segments.rules import rules_sensitive_fields  # rules import the models
+
+    instance.uses_sensitive_data = bool(rules_sensitive_fields(instance.rules))
+    update_fields = save_kwargs.get("update_fields")
+    if update_fields is not None and "rules" in update_fields:
+        save_kwargs["update_fields"] = {*update_fields, "uses_sensitive_data"}
+
 
 class Segment(models.Model):
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     name = models.CharField(max_length=120)
     description = models.TextField(blank=True)
     rules = models.JSONField(help_text="Nested AND/OR groups of rules (customers.segments.rules).")
+    # Derived from the rules on save: such a segment (its members, snapshots
+    # and exports) is shown only to those who may use sensitive data.
+    uses_sensitive_data = models.BooleanField(
+        default=False,
+        editable=False,
+        help_text="Its rules use a sensitive field (customers.view_sensitive_data to see it).",
+    )
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
@@ -42,6 +62,10 @@ class Segment(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def save(self, *args, **kwargs):
+        _derive_sensitivity(self, kwargs)
+        super().save(*args, **kwargs)
 
 
 class SegmentVersion(models.Model):
@@ -80,6 +104,13 @@ class CampaignSnapshot(models.Model):
     segment = models.ForeignKey(Segment, on_delete=models.PROTECT, related_name="snapshots")
     segment_version = models.PositiveIntegerField()
     rules = models.JSONField(help_text="The segment's rules when the snapshot was taken.")
+    # Derived from the rules on save: such a segment (its members, snapshots
+    # and exports) is shown only to those who may use sensitive data.
+    uses_sensitive_data = models.BooleanField(
+        default=False,
+        editable=False,
+        help_text="Its rules use a sensitive field (customers.view_sensitive_data to see it).",
+    )
     purpose = models.CharField(max_length=64)
     channel = models.CharField(max_length=32)
     consent_checked = models.BooleanField(
@@ -112,12 +143,16 @@ class CampaignSnapshot(models.Model):
     def __str__(self) -> str:
         return f"{self.segment} for {self.purpose}/{self.channel} at {self.taken_at:%Y-%m-%d %H:%M}"
 
+    def save(self, *args, **kwargs):
+        _derive_sensitivity(self, kwargs)
+        super().save(*args, **kwargs)
+
     @property
     def excluded_total(self) -> int:
         return sum(self.excluded.values())
 
 
-class CampaignSnapshotMember(models.Model):
+class CampaignSnapshotMember(PersonalData, models.Model):
     """One customer in a snapshot. Deleted with the customer (an erasure
     reaches snapshots too)."""
 

@@ -24,6 +24,7 @@ from customers.models import (
     RunStatus,
 )
 from customers.quality.services import SweepRunning, _live
+from mis.locks import lock_one
 
 
 def redundant_querysets(*, months: int, today: dt.date | None = None) -> dict:
@@ -114,7 +115,7 @@ def _propose(ids, reason: str, detail: str, batch: int = 5000) -> int:
 @transaction.atomic
 def redundancy_decide(*, proposal: RedundancyProposal, archive: bool, actor) -> RedundancyProposal:
     """A steward's decision: archive the record (approved) or keep it."""
-    proposal = RedundancyProposal.objects.select_for_update().get(pk=proposal.pk)
+    proposal = lock_one(proposal)
     if proposal.status != ProposalStatus.PROPOSED:
         raise ValidationError(
             f"This proposal was already decided ({proposal.get_status_display().lower()})."

@@ -30,6 +30,7 @@ from customers.models import (
     RunStatus,
 )
 from customers.quality.rules import RuleSet
+from mis.locks import locked
 
 
 class SweepRunning(Exception):
@@ -179,7 +180,8 @@ def _chunk_bounds(chunk_size: int) -> list[tuple[int, int]]:
 
 def _every_nth(ids, n: int) -> list[int]:
     """Every n-th key, read by keyset without loading all of them."""
-    starts, last = [], 0
+    starts: list[int] = []
+    last = 0
     while True:
         page = list(ids.filter(pk__gt=last)[:1].values_list("pk", flat=True))
         if not page:
@@ -230,7 +232,7 @@ def sweep_chunk(*, chunk_id: int) -> bool:
     """Check one chunk and mark it done, in one transaction. Returns False
     when it was done already (a task delivered twice)."""
     with transaction.atomic():
-        chunk = QualityRunChunk.objects.select_for_update().select_related("run").get(pk=chunk_id)
+        chunk = locked(QualityRunChunk.objects.select_related("run")).get(pk=chunk_id)
         if chunk.done_at is not None or chunk.run.status != RunStatus.RUNNING:
             return False
         ids = (

@@ -5,6 +5,7 @@ as their author may write them), so admin does not edit rules."""
 from django.contrib import admin
 
 from customers.models import CampaignSnapshot, CustomerMetrics, Segment, SegmentVersion
+from customers.segments.selectors import segments_visible_to, snapshots_visible_to
 
 
 class SegmentVersionInline(admin.TabularInline):
@@ -27,6 +28,10 @@ class SegmentAdmin(admin.ModelAdmin):
     readonly_fields = ("public_id", "rules", "version", "owner", "created_at", "updated_at")
     inlines = [SegmentVersionInline]
 
+    def get_queryset(self, request):
+        # A segment on sensitive fields only for those who may use them.
+        return segments_visible_to(request.user)
+
 
 @admin.register(CampaignSnapshot)
 class CampaignSnapshotAdmin(admin.ModelAdmin):
@@ -44,6 +49,9 @@ class CampaignSnapshotAdmin(admin.ModelAdmin):
     list_filter = ("purpose", "channel", "consent_checked")
     search_fields = ("segment__name",)
     date_hierarchy = "taken_at"
+
+    def get_queryset(self, request):
+        return snapshots_visible_to(request.user).select_related("segment")
 
     def get_readonly_fields(self, request, obj=None):
         return [field.name for field in self.model._meta.fields]

@@ -347,6 +347,24 @@ RULE_TYPES: dict[str, RuleType] = {
 SENSITIVE_RULES = tuple(name for name, rule in RULE_TYPES.items() if rule.sensitive)
 
 
+def rules_sensitive_fields(rules) -> set[str]:
+    """The sensitive rule types a (possibly nested, possibly invalid) rule
+    tree uses: a segment using any is shown only to those who may use them."""
+    found: set[str] = set()
+    stack = [rules]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            if node.get("field") in SENSITIVE_RULES:
+                found.add(node["field"])
+            children = node.get("rules")
+            if isinstance(children, list):
+                stack.extend(children)
+        elif isinstance(node, list):
+            stack.extend(node)
+    return found
+
+
 # Checking values ----------------------------------------------------------------
 
 

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from django.db.models import Q, QuerySet
 
+from customers.masking import can_view_sensitive
 from customers.models import CampaignSnapshot, CampaignSnapshotMember, Customer, Segment
 from customers.segments.compiler import facts_matching, segment_queryset
 
@@ -28,12 +29,28 @@ def segment_members(segment: Segment) -> QuerySet[Customer]:
     return segment_queryset(segment.rules)
 
 
-def segment_list() -> QuerySet[Segment]:
-    return Segment.objects.select_related("owner").order_by("name")
+def segments_visible_to(user) -> QuerySet[Segment]:
+    """The segments ``user`` may see: a segment whose rules use a sensitive
+    field only for those who may use that field (its members, snapshots and
+    exports follow it). ``None`` is the command line, which may not use
+    sensitive filters either."""
+    segments = Segment.objects.all()
+    return segments if can_view_sensitive(user) else segments.filter(uses_sensitive_data=False)
 
 
-def segment_get(public_id) -> Segment:
-    return Segment.objects.select_related("owner").get(public_id=public_id)
+def snapshots_visible_to(user) -> QuerySet[CampaignSnapshot]:
+    snapshots = CampaignSnapshot.objects.all()
+    if can_view_sensitive(user):
+        return snapshots
+    return snapshots.filter(uses_sensitive_data=False, segment__uses_sensitive_data=False)
+
+
+def segment_list(user) -> QuerySet[Segment]:
+    return segments_visible_to(user).select_related("owner").order_by("name")
+
+
+def segment_get(public_id, *, user) -> Segment:
+    return segments_visible_to(user).select_related("owner").get(public_id=public_id)
 
 
 def snapshot_customers(snapshot: CampaignSnapshot) -> QuerySet[Customer]:
@@ -43,5 +60,10 @@ def snapshot_customers(snapshot: CampaignSnapshot) -> QuerySet[Customer]:
     )
 
 
-def segment_snapshots(segment: Segment) -> QuerySet[CampaignSnapshot]:
-    return segment.snapshots.select_related("taken_by").order_by("-taken_at")
+def segment_snapshots(segment: Segment, *, user) -> QuerySet[CampaignSnapshot]:
+    return (
+        snapshots_visible_to(user)
+        .filter(segment=segment)
+        .select_related("taken_by")
+        .order_by("-taken_at")
+    )

@@ -13,6 +13,7 @@ from customers.segments.compiler import compile_rules
 from customers.segments.selectors import segment_members
 from integrations.events import EventType
 from integrations.services import webhook_emit
+from mis.locks import lock_one
 
 MAX_NAME = 120
 
@@ -65,7 +66,7 @@ def segment_create(*, name: str, description: str = "", rules, actor) -> Segment
 def segment_update(*, segment: Segment, name: str, description: str = "", rules, actor) -> Segment:
     """Save a change as the next version. Saving what is already there makes
     no new version."""
-    segment = Segment.objects.select_for_update().get(pk=segment.pk)
+    segment = lock_one(segment)
     name = _clean_name(name, exclude_pk=segment.pk)
     compiled = compile_rules(rules, user=actor)
     description = (description or "").strip()

@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from customers import exports
-from customers.models import CampaignSnapshot, ExportVia, Segment
+from customers.models import ExportVia, Segment
 from customers.segments import builder, selectors, services
 from customers.segments import exports as snapshot_exports
 from customers.segments.compiler import compile_rules, empty_rules
@@ -42,7 +42,9 @@ def _builder_page(request, *, segment: Segment | None, rules: dict, form: dict, 
         ),
         "errors": errors or {},
         "versions": segment.versions.select_related("saved_by")[:20] if segment else [],
-        "snapshots": selectors.segment_snapshots(segment)[:20] if segment else [],
+        "snapshots": selectors.segment_snapshots(segment, user=request.user)[:20]
+        if segment
+        else [],
         **builder.builder_context(rules, request.user),
         **_count_context(rules, request.user),
     }
@@ -73,7 +75,7 @@ def _save(request, segment: Segment | None):
 @require_GET
 @permission_required(VIEW, raise_exception=True)
 def segment_list(request):
-    return render(request, "segments/list.html", {"segments": selectors.segment_list()})
+    return render(request, "segments/list.html", {"segments": selectors.segment_list(request.user)})
 
 
 @require_http_methods(["GET", "POST"])
@@ -87,7 +89,7 @@ def segment_create(request):
 @require_http_methods(["GET", "POST"])
 @permission_required(VIEW, raise_exception=True)
 def segment_edit(request, public_id):
-    segment = get_object_or_404(Segment, public_id=public_id)
+    segment = get_object_or_404(selectors.segments_visible_to(request.user), public_id=public_id)
     if request.method == "POST":
         if not request.user.has_perm("customers.change_segment"):
             messages.error(request, "You may look at segments but not change them.")
@@ -126,7 +128,7 @@ def segment_count(request):
 @require_POST
 @permission_required([VIEW, "customers.add_campaignsnapshot"], raise_exception=True)
 def snapshot_take(request, public_id):
-    segment = get_object_or_404(Segment, public_id=public_id)
+    segment = get_object_or_404(selectors.segments_visible_to(request.user), public_id=public_id)
     try:
         snapshot = services.snapshot_take(
             segment=segment,
@@ -157,7 +159,8 @@ def snapshot_take(request, public_id):
 def snapshot_export(request, public_id):
     """The snapshot's members as a CSV download, recorded like every export."""
     snapshot = get_object_or_404(
-        CampaignSnapshot.objects.select_related("segment"), public_id=public_id
+        selectors.snapshots_visible_to(request.user).select_related("segment"),
+        public_id=public_id,
     )
     export = snapshot_exports.snapshot_export_start(
         snapshot=snapshot, actor=request.user, via=ExportVia.PAGE

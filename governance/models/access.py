@@ -3,11 +3,51 @@
 One row per read (a page view, an API request, an export), never one per
 customer: a list of 500 customers is one row with their 500 ids. The log is
 append-only: admin and the API offer no change or delete, and on PostgreSQL a
-trigger (migration 0005) refuses UPDATE and DELETE outright."""
+trigger (migration 0005) refuses UPDATE and DELETE outright.
+
+It is also tamper-evident: each row carries ``row_hash``, a SHA-256 of its
+content and of the previous row's hash (``prev_hash``), so that a row
+changed, removed or slipped in breaks the chain there
+(``manage.py verify_access_log``, run daily by beat). The application's
+database role does not own the table and may only read and insert into it
+(docs/governance.md)."""
+
+import hashlib
+import json
+from datetime import UTC
 
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
+
+
+def chain_hash(row) -> str:
+    """SHA-256 of what a row says, with the previous row's hash, in one
+    canonical text. The id is left out (the database gives it on insert);
+    the chain orders the rows. Takes any object with the row's attributes
+    (a migration's historical model too)."""
+    ip = models.GenericIPAddressField().to_python(row.ip_address)
+    content = json.dumps(
+        [
+            row.prev_hash,
+            row.user_id,
+            row.username,
+            row.auth,
+            row.token_hint,
+            row.api_key_id,
+            row.action,
+            row.via,
+            list(row.customer_ids or []),
+            row.record_count,
+            row.detail,
+            ip,
+            row.at.astimezone(UTC).isoformat(),
+        ],
+        separators=(",", ":"),
+        ensure_ascii=False,
+    )
+    return hashlib.sha256(content.encode()).hexdigest()
 
 
 class AccessAction(models.TextChoices):
@@ -63,7 +103,14 @@ class AccessLog(models.Model):
     record_count = models.PositiveIntegerField(default=0)
     detail = models.CharField(max_length=500, blank=True)
     ip_address = models.GenericIPAddressField(null=True, blank=True)
-    at = models.DateTimeField(auto_now_add=True)
+    # Set by the writer, not by the database: it is part of the hashed content.
+    at = models.DateTimeField(default=timezone.now)
+    prev_hash = models.CharField(
+        max_length=64, blank=True, help_text="The previous row's hash (empty for the first)."
+    )
+    row_hash = models.CharField(
+        max_length=64, help_text="SHA-256 of this row's content and the previous row's hash."
+    )
 
     class Meta:
         ordering = ["-at", "-id"]
@@ -96,3 +143,6 @@ class AccessLog(models.Model):
 
     def delete(self, *args, **kwargs):
         raise PermissionError("The access log is append-only.")
+
+    def compute_hash(self) -> str:
+        return chain_hash(self)

@@ -12,6 +12,8 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 
+from customers.reads import PersonalData
+
 
 class Channel(models.TextChoices):
     EMAIL = "email", "Email"
@@ -109,7 +111,7 @@ class ConsentQuerySet(models.QuerySet):
         return super().update(**kwargs)
 
 
-class Consent(models.Model):
+class Consent(PersonalData, models.Model):
     """One consent event. Never edited: a change of mind is a new event."""
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)

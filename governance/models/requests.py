@@ -10,6 +10,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from customers.reads import PersonalData
+
 # Art. 12(3): "within one month of receipt"; counted here as 30 days.
 RESPONSE_DAYS = 30
 # Art. 12(3): extendable "by two further months where necessary".
@@ -37,7 +39,7 @@ class RequestStatus(models.TextChoices):
     REFUSED = "refused", "Refused"
 
 
-class DataSubjectRequest(models.Model):
+class DataSubjectRequest(PersonalData, models.Model):
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     kind = models.CharField(max_length=16, choices=RequestKind.choices)
     customer = models.ForeignKey(

@@ -8,6 +8,7 @@ from django.db.models import Max
 
 from governance.models import Acknowledgement, Procedure, ProcedureVersion
 from governance.services.audit import audit_record
+from mis.locks import lock_one
 
 PUBLISH_PERMISSION = "governance.add_procedureversion"
 
@@ -21,7 +22,7 @@ def procedure_publish(
         raise PermissionDenied("Only the data protection lead publishes procedures.")
     if not (body or "").strip():
         raise ValidationError({"body": "A procedure needs its text."})
-    procedure = Procedure.objects.select_for_update().get(pk=procedure.pk)
+    procedure = lock_one(procedure)
     latest = procedure.versions.aggregate(n=Max("number"))["n"] or 0
     if latest and not (change_summary or "").strip():
         raise ValidationError({"change_summary": "Say what changed since the last version."})

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import io
 import json
@@ -38,6 +37,8 @@ from governance.services.audit import audit_record
 from governance.services.consent import objection_register
 from governance.services.erasure import customer_erase
 from governance.services.suppression import suppression_add
+from mis.csvfiles import csv_dict_writer
+from mis.locks import lock_one
 
 HANDLE_PERMISSION = "governance.change_datasubjectrequest"
 
@@ -238,7 +239,7 @@ def _csv(rows: list[dict]) -> str:
     for row in rows:
         columns.extend(key for key in row if key not in columns)
     buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=columns)
+    writer = csv_dict_writer(buffer, fieldnames=columns)
     writer.writeheader()
     for row in rows:
         writer.writerow(
@@ -265,7 +266,7 @@ def dsr_package(customer: Customer) -> bytes:
 def dsr_fulfil(*, request: DataSubjectRequest, actor, outcome: str = "") -> DataSubjectRequest:
     """Do what the request asks. Needs a verified identity and an open request."""
     _require(actor)
-    request = DataSubjectRequest.objects.select_for_update().get(pk=request.pk)
+    request = lock_one(request)
     _open(request)
     if request.identity_status != IdentityStatus.VERIFIED:
         raise ValidationError("Check the requester's identity before fulfilling the request.")

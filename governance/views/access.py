@@ -1,6 +1,5 @@
 """Access monitoring pages: usage over time and the monthly report."""
 
-import csv
 import datetime as dt
 
 from django import forms
@@ -12,7 +11,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from governance import selectors
-from mis.csvfiles import safe_cell
+from mis.csvfiles import csv_writer
 
 REPORT_COLUMNS = ("user", "views", "lists", "exports", "records", "bulk_reads")
 
@@ -70,12 +69,12 @@ def access_report(request):
     rows = selectors.access_monthly_report(month=month, threshold=settings.ACCESS_BULK_THRESHOLD)
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="access-{month:%Y-%m}.csv"'
-    writer = csv.writer(response)
+    writer = csv_writer(response)
     writer.writerow(REPORT_COLUMNS)
     for row in rows:
         writer.writerow(
             [
-                safe_cell(row["username"] or "command line / task"),
+                row["username"] or "command line / task",
                 row["views"],
                 row["lists"],
                 row["exports"],

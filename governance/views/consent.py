@@ -7,12 +7,12 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from customers import reads
 from customers.models import Customer
 from governance import selectors, services
 from governance.forms import ChoiceOfEvent, ConsentGrantForm, WithdrawalForm
 from governance.models import (
     AccessAction,
-    AccessVia,
     AuditEvent,
     Channel,
     Consent,
@@ -77,14 +77,7 @@ def customer_consents(request, public_id):
     one-click withdrawal for each, an objection, and a form to record a grant."""
     customer = get_object_or_404(Customer, public_id=public_id)
     if request.method == "GET":
-        services.access_log_record(
-            user=request.user,
-            action=AccessAction.VIEW,
-            via=AccessVia.PAGE,
-            customer_ids=[customer.pk],
-            request=request,
-            detail="consent page",
-        )
+        reads.describe(action=AccessAction.VIEW, detail="consent page")
         return _consent_panel(request, customer)
     if not request.user.has_perm("governance.add_consent"):
         raise PermissionDenied

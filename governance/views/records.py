@@ -1,7 +1,5 @@
 """The processing register (Art. 30), the procedures and the audit view."""
 
-import csv
-
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
@@ -15,7 +13,7 @@ from customers.models import Customer
 from governance import register, selectors
 from governance.models import Procedure, ProcedureVersion
 from governance.services import procedures
-from mis.csvfiles import safe_cell
+from mis.csvfiles import csv_writer
 
 AUDIT_PAGE_SIZE = 50
 
@@ -36,10 +34,10 @@ def processing_register(request):
 def processing_register_csv(request):
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="processing-register.csv"'
-    writer = csv.writer(response)
+    writer = csv_writer(response)
     writer.writerow(register.REGISTER_COLUMNS)
     for row in register.register_rows():
-        writer.writerow([safe_cell(row[column]) for column in register.REGISTER_COLUMNS])
+        writer.writerow([row[column] for column in register.REGISTER_COLUMNS])
     return response
 
 

@@ -30,7 +30,6 @@ from insight.models import (
 from insight.models import StrategyStatus as S
 from insight.services import strategy as strategies
 from insight.services.lifecycle import (
-    locked,
     now,
     refuse,
     require_permission,
@@ -38,6 +37,7 @@ from insight.services.lifecycle import (
     transition_record,
 )
 from mis import metrics
+from mis.locks import lock_one
 
 # Strategies in force: the ones reviews and triggers apply to.
 IN_FORCE = (S.IMPLEMENTING, S.MAINTAINED, S.EVALUATING)
@@ -56,7 +56,7 @@ def review_trigger_fire(
     """Record why the strategy needs a review, opening one if none is open.
     Returns None when the strategy is not in force or this trigger (kind and
     key) is already on the open evaluation."""
-    strategy = locked(strategy)
+    strategy = lock_one(strategy)
     if strategy.status not in IN_FORCE:
         return None
     evaluation = open_evaluation_of(strategy)
@@ -166,6 +166,8 @@ def reviews_open_due(*, today: dt.date) -> int:
     ).values_list("pk", "next_review_on", "review_interval_months")
     opened = 0
     for pk, day, months in due.order_by("pk").iterator():
+        if day is None:  # not possible through the filter; says so to the type checker
+            continue
         with transaction.atomic():
             claimed = InsightStrategy.objects.filter(pk=pk, next_review_on=day).update(
                 next_review_on=strategies.add_months(day, months)
@@ -213,8 +215,10 @@ def quality_check(*, today: dt.date) -> int:
     for strategy in InsightStrategy.objects.filter(
         status__in=IN_FORCE, quality_threshold__isnull=False
     ).order_by("pk"):
+        threshold = strategy.quality_threshold
+        assert threshold is not None  # the filter above
         measured = metrics.measure(strategy.quality_metric, params=strategy.quality_params)
-        if measured.value is not None and measured.value < strategy.quality_threshold:
+        if measured.value is not None and measured.value < threshold:
             fired += bool(
                 review_trigger_fire(
                     strategy=strategy,
@@ -222,7 +226,7 @@ def quality_check(*, today: dt.date) -> int:
                     key="quality",
                     reason=(
                         f"{measured.metric.label} is {measured.display}, below the threshold "
-                        f"of {strategy.quality_threshold.normalize():f}."
+                        f"of {threshold.normalize():f}."
                     ),
                 )
             )
@@ -250,7 +254,7 @@ def evaluation_submit(
     feedback_summary: str | None = None,
 ) -> Evaluation:
     """Measure the criteria a last time and put the recommendation to a manager."""
-    evaluation = locked(evaluation)
+    evaluation = lock_one(evaluation)
     require_permission(actor, "insight.change_evaluation", "submit evaluations")
     require_status(evaluation, [EvaluationStatus.OPEN], "be submitted")
     if recommendation not in Recommendation.values:
@@ -281,7 +285,7 @@ def evaluation_submit(
 @transaction.atomic
 def evaluation_approve(*, evaluation: Evaluation, actor, comment: str = "") -> Evaluation:
     """Agree the recommendation: the strategy is maintained or modified."""
-    evaluation = locked(evaluation)
+    evaluation = lock_one(evaluation)
     require_permission(actor, APPROVE_PERMISSION, "approve evaluations")
     if evaluation.submitted_by_id == actor.pk:
         raise PermissionDenied("Nobody may approve their own evaluation.")

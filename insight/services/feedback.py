@@ -16,13 +16,13 @@ from insight.models import (
 )
 from insight.services.evaluation import IN_FORCE, review_trigger_fire
 from insight.services.lifecycle import (
-    locked,
     now,
     refuse,
     require_permission,
     require_status,
     transition_record,
 )
+from mis.locks import lock_one
 
 
 def _check_rating(rating) -> int | None:
@@ -93,7 +93,7 @@ def _review_if_serious(problem: Problem, actor) -> None:
         return
     strategies = (
         [problem.strategy]
-        if problem.strategy_id
+        if problem.strategy is not None
         else InsightStrategy.objects.filter(status__in=IN_FORCE).order_by("pk")
     )
     for strategy in strategies:
@@ -124,7 +124,7 @@ def problem_triage(
 ) -> Problem:
     """Confirm (or change) the severity and say who deals with it. Raising a
     problem to serious opens the review then."""
-    problem = locked(problem)
+    problem = lock_one(problem)
     require_permission(actor, "insight.change_problem", "triage problems")
     require_status(problem, [ProblemStatus.REPORTED, ProblemStatus.TRIAGED], "be triaged")
     problem.severity = severity
@@ -145,7 +145,7 @@ def problem_triage(
 
 @transaction.atomic
 def problem_resolve(*, problem: Problem, actor, resolution: str) -> Problem:
-    problem = locked(problem)
+    problem = lock_one(problem)
     require_permission(actor, "insight.change_problem", "resolve problems")
     require_status(problem, [ProblemStatus.TRIAGED], "be resolved")
     if not (resolution or "").strip():

@@ -126,7 +126,11 @@ def require_changeable(instance: models.Model, *, before: models.Model | None = 
         _refuse(*reason)
     if reason := lock_reason(instance):
         _refuse(*reason)
-    if isinstance(instance, CollectionTask) and before is not None and task_is_agreed(before):
+    if (
+        isinstance(instance, CollectionTask)
+        and isinstance(before, CollectionTask)
+        and task_is_agreed(before)
+    ):
         changed = [f for f in AGREED_TASK_FIELDS if getattr(before, f) != getattr(instance, f)]
         if "strategy" in changed:
             _refuse("strategy", "A task of an agreed plan stays with its strategy.")

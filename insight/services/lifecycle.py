@@ -4,10 +4,10 @@ which state, and the record of it written in the same transaction."""
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import models
 from django.utils import timezone
 
 from insight.models import Transition
@@ -20,14 +20,16 @@ def require_permission(actor, permission: str, doing: str) -> None:
         raise PermissionDenied(f"You do not have permission to {doing}.")
 
 
-def require_status(subject: models.Model, allowed: Iterable[str], doing: str) -> None:
+def require_status(subject: Any, allowed: Iterable[str], doing: str) -> None:
+    """``subject``: any model instance with a ``status`` choice field."""
     allowed = tuple(allowed)
     if subject.status not in allowed:
-        labels = dict(subject._meta.get_field("status").choices)
+        labels = dict(subject._meta.get_field("status").choices or ())
         wanted = " or ".join(f"“{labels[s]}”" for s in allowed)
+        noun = _article(str(subject._meta.verbose_name))
         raise ValidationError(
             {
-                "status": f"Only {_article(subject._meta.verbose_name)} in {wanted} can {doing}; "
+                "status": f"Only {noun} in {wanted} can {doing}; "
                 f"this one is “{subject.get_status_display()}”."
             },
             code="wrong_status",
@@ -42,14 +44,8 @@ def refuse(field: str, message: str, code: str) -> None:
     raise ValidationError({field: message}, code=code)
 
 
-def locked(subject: models.Model) -> models.Model:
-    """The row again, locked for the rest of the transaction, so two people
-    deciding at once cannot both pass the guards."""
-    return type(subject).objects.select_for_update().get(pk=subject.pk)
-
-
 def transition_record(
-    *, subject: models.Model, to_status: str, actor, reason: str = "", **changes
+    *, subject: Any, to_status: str, actor, reason: str = "", **changes
 ) -> Transition:
     """Move ``subject`` to ``to_status`` (saving ``changes`` with it) and record
     who, when and why. Call inside the service's transaction, after its guards."""

@@ -13,6 +13,7 @@ from django.db import models, transaction
 
 from insight.services import guards
 from insight.services.lifecycle import require_permission
+from mis.locks import lock_one, locked
 
 M = TypeVar("M", bound=models.Model)
 
@@ -33,7 +34,7 @@ def record_save(instance: M, *, actor) -> M:
     model = type(instance)
     before = None
     if instance.pk is not None:
-        before = model.objects.select_for_update().filter(pk=instance.pk).first()
+        before = locked(model).filter(pk=instance.pk).first()
     _require(actor, "change" if before is not None else "add", model)
     guards.require_changeable(instance, before=before)
     instance.full_clean()
@@ -47,7 +48,7 @@ def record_create(model: type[M], *, actor, data: Mapping[str, Any], **extra) ->
 
 @transaction.atomic
 def record_update(instance: M, *, actor, data: Mapping[str, Any]) -> M:
-    instance = type(instance).objects.select_for_update().get(pk=instance.pk)
+    instance = lock_one(instance)
     for name, value in data.items():
         setattr(instance, name, value)
     return record_save(instance, actor=actor)
@@ -58,7 +59,7 @@ def record_delete(instance: models.Model, *, actor) -> None:
     """Delete the record unless a status rule keeps it."""
     model = type(instance)
     _require(actor, "delete", model)
-    stored = model.objects.select_for_update().filter(pk=instance.pk).first()
+    stored = locked(model).filter(pk=instance.pk).first()
     if stored is None:
         return
     guards.require_deletable(stored)

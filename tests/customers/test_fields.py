@@ -7,6 +7,7 @@ import pytest
 
 from customers import fields as registry
 from customers.api.serializers import CustomerInputSerializer
+from customers.erasure import anonymised_values
 from customers.exports import customer_export_fields, export_columns
 from customers.imports.mapping import suggest_mapping, target_fields
 from customers.imports.rows import RowCleaner
@@ -14,7 +15,6 @@ from customers.masking import masked_fields_for
 from customers.models import Customer, ImportKind
 from customers.segments.rules import field_rule_types
 from governance.register import field_tags
-from governance.services.erasure import anonymised_values
 
 pytestmark = pytest.mark.django_db
 

@@ -1,15 +1,20 @@
 """Erasure: an erased person leaves no trace, whichever way they were erased."""
 
+import datetime as dt
+
 import pytest
 from django.contrib.admin.models import CHANGE, LogEntry
 from django.contrib.contenttypes.models import ContentType
 from django.db import connection
+from django.utils import timezone
 
 from customers import policy
 from customers import services as customer_services
-from customers.models import Customer, ImportJob, ImportRowError, Order, QualityIssue
+from customers.duplicates.merge import MERGE_FIELDS, customers_merge
+from customers.models import Customer, ImportJob, ImportRowError, Merge, Order, QualityIssue
 from governance import services
-from governance.models import AuditEvent, Consent, Tombstone
+from governance.models import AuditEvent, Consent, RetentionPolicy, RunStatus, Tombstone
+from governance.services import retention
 from governance.services.erasure import customer_erase
 from tests.factories import CustomerFactory, OrderFactory, UserFactory
 
@@ -151,10 +156,88 @@ def test_an_erasure_that_fails_midway_leaves_the_customer_whole(monkeypatch):
     def broken(*args, **kwargs):
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr("governance.services.erasure._purge_history", broken)
+    monkeypatch.setattr("governance.services.erasure.customer_history_purge", broken)
     with pytest.raises(RuntimeError):
         customer_erase(customer=zeb, action="delete", reason="request")
 
     assert Customer.objects.get(pk=zeb.pk).email == EMAIL
     assert Order.objects.filter(customer=zeb).count() == 1
     assert Tombstone.objects.count() == 0
+
+
+def _merged_pair(actor, *, erase_side: str):
+    """Zebedee's record and an older copy of him merged together; the copy
+    holds the needles when it is the side to be erased as "merged"."""
+    zeb = _a_person_everywhere(actor)
+    if erase_side == "survivor":
+        copy = customer_services.customer_create(
+            data={"first_name": NAME[0], "last_name": NAME[1], "email": "zq@example.org"},
+            source="old file",
+            actor=actor,
+        )
+        merge = customers_merge(survivor=zeb, merged=copy, actor=actor)
+        return zeb, merge
+    other = customer_services.customer_create(
+        data={"first_name": "Ann", "last_name": "Other", "email": "ann.other@example.org"},
+        source="web form",
+        actor=actor,
+    )
+    # The survivor keeps its own values but for the phone, taken from Zebedee.
+    choices = {**dict.fromkeys(MERGE_FIELDS, "survivor"), "phone": "merged"}
+    merge = customers_merge(survivor=other, merged=zeb, choices=choices, actor=actor)
+    return zeb, merge
+
+
+@pytest.mark.parametrize("action", ["anonymise", "delete"])
+def test_erasing_a_merge_survivor_takes_its_merged_copies_and_the_merge(action):
+    actor = UserFactory(username="dana", is_superuser=True)
+    zeb, merge = _merged_pair(actor, erase_side="survivor")
+    needles = (EMAIL, "zq@example.org", NAME[1], "Quixote")
+    assert "survivor_before" in str(traces(NAME[1]))
+
+    tombstone = customer_erase(customer=zeb, action=action, reason="request", actor=actor)
+
+    assert traces(*needles) == []
+    assert tombstone.counts["records"] == 2
+    assert tombstone.counts["merges"] == 1
+    assert not Merge.objects.filter(pk=merge.pk).exists()
+
+
+@pytest.mark.parametrize("action", ["anonymise", "delete"])
+def test_erasing_a_merged_record_erases_the_person_it_was_merged_into(action):
+    actor = UserFactory(username="dana", is_superuser=True)
+    zeb, merge = _merged_pair(actor, erase_side="merged")
+    assert any("history_change_reason" in t for t in traces(NAME[1]))
+
+    tombstone = customer_erase(customer=zeb, action=action, reason="request", actor=actor)
+
+    # The merge said both records are one person: the survivor, with what
+    # moved to it (orders, issues, consents), goes too.
+    left = traces(EMAIL, *NAME, "Quixote", "ann.other@example.org", "Other")
+    assert left == [], "\n".join(left)
+    assert tombstone.counts["records"] == 2
+    assert not Merge.objects.exists()
+    assert not Customer.objects.filter(pk=merge.survivor_id, source="web form").exists()
+
+
+def test_a_retention_run_erases_a_merged_pair_and_completes():
+    actor = UserFactory(username="dana", is_superuser=True)
+    manager = UserFactory(username="max", is_superuser=True)
+    old = timezone.now() - dt.timedelta(days=31 * 30)
+    survivor = CustomerFactory(lifecycle_stage="prospect")
+    copy = CustomerFactory(lifecycle_stage="prospect")
+    customers_merge(survivor=survivor, merged=copy, actor=actor)
+    Customer.objects.filter(pk__in=[survivor.pk, copy.pk]).update(created_at=old, updated_at=old)
+    policy = RetentionPolicy.objects.create(
+        name="Silent prospects", lifecycle_stage="prospect", inactivity_months=24, action="delete"
+    )
+    run = retention.retention_run_prepare(policy=policy)
+    # The survivor stands for the person; the merged copy goes with it.
+    assert list(run.candidates.values_list("customer_id", flat=True)) == [survivor.pk]
+    retention.retention_run_approve(run=run, actor=manager)
+
+    run = retention.retention_run_execute(run=run)
+
+    assert run.status == RunStatus.COMPLETED
+    assert not Customer.objects.filter(pk__in=[survivor.pk, copy.pk]).exists()
+    assert not Merge.objects.exists()

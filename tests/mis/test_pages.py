@@ -118,7 +118,9 @@ def test_the_home_page_runs_the_same_few_queries_for_5_or_60_customers(
 
     # One more than before the overview's key figures: before the first metrics
     # refresh it looks for the refreshed counts, then counts live.
-    assert len(few.captured_queries) <= 9
+    # Three of them write the access-log row for the recent customers shown
+    # (the chain's lock, the previous row's hash, the insert).
+    assert len(few.captured_queries) <= 12
 
 
 # API docs ---------------------------------------------------------------------

@@ -8,6 +8,7 @@ from customers import exports, selectors
 from customers.filters import CustomerFilter
 from customers.models import ExportFormat, ExportVia, Segment
 from customers.segments import selectors as segment_selectors
+from customers.segments.rules import rules_sensitive_fields
 
 
 class Command(BaseCommand):
@@ -101,6 +102,12 @@ class Command(BaseCommand):
         if segment is None:
             known = ", ".join(Segment.objects.values_list("name", flat=True)[:20]) or "none yet"
             raise CommandError(f"There is no segment called “{name}”. Segments: {known}.")
+        if segment.uses_sensitive_data:
+            used = ", ".join(sorted(rules_sensitive_fields(segment.rules)))
+            raise CommandError(
+                f"The segment “{segment.name}” uses sensitive fields ({used}); the command "
+                "line may not use sensitive filters."
+            )
         return segment
 
     def _filter_data(self, filters: list[str]) -> QueryDict:

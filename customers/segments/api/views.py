@@ -12,12 +12,11 @@ from rest_framework.pagination import CursorPagination
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
-from customers import exports
+from customers import exports, reads
 from customers.api.serializers import CustomerOutputSerializer
-from customers.models import CampaignSnapshot, Customer, ExportVia, Segment
+from customers.models import CampaignSnapshot, ExportVia, Segment
 from customers.segments import exports as snapshot_exports
 from customers.segments import selectors, services
-from customers.signals import personal_data_accessed
 from mis.api.pagination import CreatedCursorPagination
 from mis.api.permissions import RoleModelPermissions
 from mis.api.serializers import StrictInputSerializer
@@ -108,7 +107,7 @@ class SegmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
     filter_backends: list = []
 
     def get_queryset(self):
-        return selectors.segment_list()
+        return selectors.segment_list(self.request.user)
 
     @extend_schema(
         summary="The segment's members now", responses=CustomerOutputSerializer(many=True)
@@ -128,18 +127,9 @@ class SegmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
             .prefetch_related("interests")
         )
         page = self.paginate_queryset(queryset)
-        ids = [customer.pk for customer in page]
-        if ids:
-            personal_data_accessed.send(
-                sender=Customer,
-                user=request.user,
-                action="list",
-                via="api",
-                customer_ids=ids,
-                count=len(ids),
-                request=request,
-                detail=f"members of segment {segment.public_id}",
-            )
+        reads.describe(
+            action="list", detail=f"members of segment {segment.public_id}", shown=page or ()
+        )
         serializer = CustomerOutputSerializer(
             page, many=True, context=self.get_serializer_context()
         )
@@ -176,7 +166,9 @@ class CampaignSnapshotViewSet(
     filter_backends: list = []
 
     def get_queryset(self):
-        return CampaignSnapshot.objects.select_related("segment", "taken_by")
+        return selectors.snapshots_visible_to(self.request.user).select_related(
+            "segment", "taken_by"
+        )
 
     @extend_schema(
         summary="The snapshot's members as CSV", responses={(200, "text/csv"): OpenApiTypes.BINARY}
