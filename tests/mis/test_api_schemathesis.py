@@ -112,6 +112,9 @@ def test_schemathesis_finds_no_server_error_and_no_answer_off_the_schema(
         # wrong-token throttle would soon answer 429 to everything.
         "--generation-with-security-parameters",
         "false",
+        # The test server may drop a kept-alive connection now and then.
+        "--request-retries",
+        "2",
         "--no-color",
     ]
 
