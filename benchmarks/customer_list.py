@@ -81,6 +81,10 @@ def main() -> None:
     for _ in range(20):  # follow "Older" links 20 pages deep
         response = client.get(deep)
         deep = response.context["page"].next_url
+    sorted_deep = "/customers/?sort=name"
+    for _ in range(20):  # follow "Next" links 20 pages deep in name order
+        response = client.get(sorted_deep)
+        sorted_deep = response.context["page"].next_url
     api_next = client.get("/api/v1/customers/").json()["next"]
 
     cases = [
@@ -89,6 +93,9 @@ def main() -> None:
         (f"list page, search '{surname}'", f"/customers/?q={surname}"),
         ("list page, postcode prefix", f"/customers/?postcode_prefix={sample.postcode[:2]}"),
         ("list page, 20 pages deep (keyset)", deep),
+        ("list page, sorted by name", "/customers/?sort=name"),
+        ("list page, sorted by name, 20 pages deep", sorted_deep),
+        ("list page, sorted by city, descending", "/customers/?sort=-city"),
         ("detail page", sample.get_absolute_url()),
         ("API list, first page", "/api/v1/customers/"),
         ("API list, second page (cursor)", api_next),

@@ -16,6 +16,7 @@ from customers.quality.services import quality_check_customers
 from customers.services import _interests_from
 from mis.bulk import update_with_history
 from mis.history import history_actor
+from mis.locks import locked
 
 # The most customers one action takes: a page of the list at its largest.
 BULK_LIMIT = 1000
@@ -45,11 +46,7 @@ def _customers(public_ids: Sequence) -> list[Customer]:
             {"customers": f"Choose at most {BULK_LIMIT:,} customers for one action."}
         )
     try:
-        found = list(
-            Customer.objects.select_for_update()
-            .filter(public_id__in=wanted)
-            .order_by("pk")  # lock in key order: two bulk actions cannot deadlock
-        )
+        found = list(locked(Customer.objects.filter(public_id__in=wanted)))
     except ValidationError as exc:
         raise ValidationError({"customers": "A customer id is not valid."}) from exc
     missing = len(wanted) - len(found)

@@ -3,7 +3,7 @@ import datetime as dt
 from celery import group, shared_task
 
 from customers.analytics.services import metrics_refresh
-from customers.imports.service import import_jobs_resume_stale, import_run
+from customers.imports.services import import_jobs_resume_stale, import_run
 from customers.models import Customer, ImportJob, QualityRunChunk
 from customers.quality import services as quality
 from customers.quality.redundant import redundancy_sweep

@@ -1,7 +1,7 @@
 from django.urls import re_path
 
 from customers.api import imports, views
-from customers.campaigns import api as campaigns
+from customers.campaigns.api import views as campaigns
 from customers.models import ExportFormat
 from customers.segments.api import views as segments
 from mis.api.routers import ApiRouter

@@ -149,7 +149,8 @@ def _consent_changed(event: Consent) -> None:
         event_type=EventType.CONSENT_CHANGED,
         data={
             "id": event.public_id,
-            "customer": event.customer.public_id,
+            # A new event is always someone's (the customer goes only at erasure).
+            "customer": event.customer.public_id if event.customer else None,
             "purpose": event.purpose.code,
             "channel": event.channel,
             "status": event.status,

@@ -70,7 +70,13 @@ def customer_erase(
         raise ValueError(f"Unknown erasure reason {reason!r}.")
     family = customer_erasure_family(customer=customer)
     ids = [record.pk for record in family]
-    tombstone = Tombstone.objects.create(reason=reason, action=action, retention_run=retention_run)
+    tombstone = Tombstone.objects.create(
+        reason=reason,
+        action=action,
+        retention_run=retention_run,
+        # The erased record's old address can then say "erased" (customers' page).
+        record_key=Tombstone.record_key_for(customer.public_id),
+    )
     for record in family:
         suppression_add(
             email=record.email,

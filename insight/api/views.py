@@ -78,6 +78,21 @@ class StrategyViewSet(_ListRetrieve):
         )
         return self.respond(strategy)
 
+    @extend_schema(request=s.CommentInputSerializer, responses={200: s.StrategyDetailSerializer})
+    @action(
+        detail=True,
+        methods=["post"],
+        url_path="agree-plan",
+        permission_classes=[IsAuthenticated, ReadPermission],
+    )
+    def agree_plan(self, request, public_id=None):
+        """Agree the collection plan: its tasks' dates and budgets become the
+        baseline (a manager who does not own the strategy)."""
+        data = self.payload(s.CommentInputSerializer)
+        strategy = self.get_object()
+        services.plan_agree(strategy=strategy, actor=request.user, **data)
+        return self.respond(strategy)
+
     @extend_schema(request=s.ReasonInputSerializer, responses={201: s.EvaluationOutputSerializer})
     @action(
         detail=True,

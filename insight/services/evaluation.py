@@ -166,8 +166,7 @@ def reviews_open_due(*, today: dt.date) -> int:
     ).values_list("pk", "next_review_on", "review_interval_months")
     opened = 0
     for pk, day, months in due.order_by("pk").iterator():
-        if day is None:  # not possible through the filter; says so to the type checker
-            continue
+        assert day is not None  # filtered on it
         with transaction.atomic():
             claimed = InsightStrategy.objects.filter(pk=pk, next_review_on=day).update(
                 next_review_on=strategies.add_months(day, months)
@@ -215,9 +214,9 @@ def quality_check(*, today: dt.date) -> int:
     for strategy in InsightStrategy.objects.filter(
         status__in=IN_FORCE, quality_threshold__isnull=False
     ).order_by("pk"):
-        threshold = strategy.quality_threshold
-        assert threshold is not None  # the filter above
         measured = metrics.measure(strategy.quality_metric, params=strategy.quality_params)
+        threshold = strategy.quality_threshold
+        assert threshold is not None  # filtered on it
         if measured.value is not None and measured.value < threshold:
             fired += bool(
                 review_trigger_fire(
@@ -234,12 +233,16 @@ def quality_check(*, today: dt.date) -> int:
 
 
 def review_sweep(*, today: dt.date | None = None) -> dict[str, int]:
-    """The daily review check: scheduled reviews, breached criteria, quality."""
+    """The daily review check: scheduled reviews, breached criteria, quality,
+    and codes of practice due a review."""
+    from insight.services.system import codes_of_practice_review_due
+
     today = today or timezone.localdate()
     return {
         "scheduled": reviews_open_due(today=today),
         "criteria_breached": criteria_breaches_check(today=today),
         "quality_below_threshold": quality_check(today=today),
+        "codes_of_practice": codes_of_practice_review_due(today=today),
     }
 
 

@@ -12,9 +12,10 @@ from insight.models import (
     InsightStrategy,
     Problem,
     ProblemStatus,
+    SystemArea,
     TriggerKind,
 )
-from insight.services.evaluation import IN_FORCE, review_trigger_fire
+from insight.services.evaluation import review_trigger_fire
 from insight.services.lifecycle import (
     now,
     refuse,
@@ -22,6 +23,7 @@ from insight.services.lifecycle import (
     require_status,
     transition_record,
 )
+from insight.services.system import improvement_raise
 from mis.locks import lock_one
 
 
@@ -87,30 +89,48 @@ def feedback_record(
 
 
 def _review_if_serious(problem: Problem, actor) -> None:
-    """A serious problem calls each strategy it affects into review: the one
-    named, or every strategy in force when it is a problem of the system."""
+    """A serious problem calls the strategy it names (and only that one) into
+    review; a serious problem of the system itself goes on the improvement
+    backlog instead."""
     if problem.severity not in SERIOUS:
         return
-    strategies = (
-        [problem.strategy]
-        if problem.strategy is not None
-        else InsightStrategy.objects.filter(status__in=IN_FORCE).order_by("pk")
-    )
-    for strategy in strategies:
+    if problem.strategy is not None:
         review_trigger_fire(
-            strategy=strategy,
+            strategy=problem.strategy,
             kind=TriggerKind.SERIOUS_PROBLEM,
             key=f"problem:{problem.pk}",
             reason=f"{problem.get_severity_display()} problem logged: {problem.title}.",
             actor=actor,
         )
+    else:
+        improvement_raise(
+            actor=None,
+            title=problem.title,
+            description=f"{problem.get_area_display()}: {problem.report}",
+            problem=problem,
+        )
 
 
 @transaction.atomic
-def problem_report(*, actor, title: str, report: str, severity: str, strategy=None) -> Problem:
+def problem_report(
+    *,
+    actor,
+    title: str,
+    report: str,
+    severity: str,
+    strategy: InsightStrategy | None = None,
+    area: str = SystemArea.WHOLE,
+) -> Problem:
+    """Log a problem with the strategy it affects (if any) and the part of
+    the system it is about."""
     require_permission(actor, "insight.add_problem", "report problems")
     problem = Problem(
-        title=title, report=report, severity=severity, strategy=strategy, reported_by=actor
+        title=title,
+        report=report,
+        severity=severity,
+        strategy=strategy,
+        area=area or SystemArea.WHOLE,
+        reported_by=actor,
     )
     problem.full_clean()
     problem.save()

@@ -4,15 +4,18 @@ which state, and the record of it written in the same transaction."""
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, TypeVar
 
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import models
 from django.utils import timezone
 
 from insight.models import Transition
 
 SYSTEM = "system"  # the actor name of changes made by scheduled tasks
+
+M = TypeVar("M", bound=models.Model)
 
 
 def require_permission(actor, permission: str, doing: str) -> None:
@@ -21,15 +24,14 @@ def require_permission(actor, permission: str, doing: str) -> None:
 
 
 def require_status(subject: Any, allowed: Iterable[str], doing: str) -> None:
-    """``subject``: any model instance with a ``status`` choice field."""
+    """``subject`` is a model with a ``status`` field of choices."""
     allowed = tuple(allowed)
     if subject.status not in allowed:
-        labels = dict(subject._meta.get_field("status").choices or ())
+        labels = dict(subject._meta.get_field("status").choices)
         wanted = " or ".join(f"“{labels[s]}”" for s in allowed)
-        noun = _article(str(subject._meta.verbose_name))
         raise ValidationError(
             {
-                "status": f"Only {noun} in {wanted} can {doing}; "
+                "status": f"Only {_article(subject._meta.verbose_name)} in {wanted} can {doing}; "
                 f"this one is “{subject.get_status_display()}”."
             },
             code="wrong_status",

@@ -94,7 +94,7 @@ class Move:
     system_allowed: bool = False  # a scheduled task (actor None) may make it
 
 
-MOVES = {
+MOVES: dict[str, Move] = {
     S.IN_CONSULTATION: Move(
         S.IN_CONSULTATION,
         (S.DRAFT, S.MODIFIED),
