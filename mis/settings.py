@@ -367,6 +367,10 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "mis.api.schema.document_errors",
+    ],
     # The schemes a caller can use (AnonymousThrottle authenticates no one).
     "AUTHENTICATION_WHITELIST": [
         "integrations.authentication.LegacyTokenAuthentication",

@@ -1,9 +1,9 @@
 from django.urls import path
-from rest_framework.routers import SimpleRouter
 
 from governance.api import views
+from mis.api.routers import ApiSimpleRouter
 
-router = SimpleRouter()
+router = ApiSimpleRouter()
 router.register("purposes", views.PurposeViewSet, basename="purpose")
 router.register("consents", views.ConsentViewSet, basename="consent")
 

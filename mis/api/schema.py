@@ -47,3 +47,32 @@ class AutoSchema(SpectacularAutoSchema):
             ):
                 field.allow_blank = True
         return super()._map_serializer_field(field, direction, bypass_extensions)
+
+
+# The errors every operation may answer, with DRF's body ({"detail": ...} or a
+# list of messages per field): documented once here rather than on each view.
+ERROR_RESPONSES = {
+    "400": "Invalid input: a list of messages per field (or per filter).",
+    "401": "Not authenticated: no, or a wrong, token or session.",
+    "403": "Authenticated, but the role may not do this.",
+    "404": "No such record (or none the caller may see).",
+    "429": "Too many requests: wait the seconds of Retry-After.",
+}
+_ERROR_BODY = {"type": "object", "additionalProperties": {}}
+
+
+def document_errors(result, generator, request, public):
+    """drf-spectacular postprocessing hook: every operation lists the error
+    answers it can give, beside what its view documents."""
+    for operations in result.get("paths", {}).values():
+        for operation in operations.values():
+            responses = operation.setdefault("responses", {})
+            for code, description in ERROR_RESPONSES.items():
+                responses.setdefault(
+                    code,
+                    {
+                        "description": description,
+                        "content": {"application/json": {"schema": _ERROR_BODY}},
+                    },
+                )
+    return result

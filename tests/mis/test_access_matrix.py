@@ -1,7 +1,8 @@
 """The access matrix, generated: every role × every API route × every verb it
 serves, each cell checked against the role table (mis.roles.ROLE_PERMISSIONS)
-and the permission the view declares; every admin list × every role; and the
-routes open to anonymous visitors.
+and the permission the view declares; every page that declares a permission
+(``permission_required``) × every role; every admin list × every role; and
+the routes open to anonymous visitors.
 
 A cell is either allowed (the answer is anything but 403) or refused (exactly
 403): detail routes are asked about an id that does not exist, so an allowed
@@ -154,6 +155,63 @@ def test_every_api_cell_answers_as_the_role_table_and_the_view_declare(persona_c
     assert outcomes[True] > 0 and outcomes[False] > 0
 
 
+def _closure(func) -> dict:
+    names = func.__code__.co_freevars if hasattr(func, "__code__") else ()
+    values = {}
+    for name, cell in zip(names, func.__closure__ or (), strict=False):
+        try:
+            values[name] = cell.cell_contents
+        except ValueError:  # not yet bound
+            continue
+    return values
+
+
+def _page_declaration(callback) -> tuple[set[str], list[str]]:
+    """What a page's decorators declare: the permissions of each
+    ``permission_required`` and the methods of ``require_http_methods``."""
+    perms: set[str] = set()
+    methods = ["GET", "POST"]
+    func, seen = callback, set()
+    while func is not None and id(func) not in seen:
+        seen.add(id(func))
+        closure = _closure(func)
+        if "request_method_list" in closure:
+            methods = list(closure["request_method_list"])
+        for value in closure.values():
+            if getattr(value, "__name__", "") == "check_perms":
+                perms |= set(_closure(value).get("perms", ()))
+        func = getattr(func, "__wrapped__", None)
+    return perms, methods
+
+
+PAGE_CELLS = [
+    (route, perms, "GET" if "GET" in methods else methods[0])
+    for route in _routes()
+    if not route.path.startswith(("/api/", "/admin/", "/static/", "/accounts/"))
+    for perms, methods in [_page_declaration(route.pattern.callback)]
+    if perms
+]
+
+
+def test_every_page_that_declares_a_permission_answers_as_the_role_table_says(persona_clients):
+    mismatches = []
+    for route, required, method in PAGE_CELLS:
+        for persona, client in persona_clients.items():
+            allowed = required <= _granted(persona)
+            status = client.generic(method, route.path).status_code
+            if allowed == (status == 403):
+                mismatches.append(f"{persona} {method} {route.path}: {status}, needs {required}")
+
+    print(
+        f"Page matrix: {len(PAGE_CELLS)} pages x {len(PERSONAS)} personas,",
+        len(mismatches),
+        "mismatches",
+    )
+    print("\n".join(mismatches))
+    assert len(PAGE_CELLS) >= 50
+    assert mismatches == []
+
+
 def test_every_admin_list_answers_as_the_role_table_says(persona_clients):
     mismatches = []
     for model in admin.site._registry:
@@ -184,9 +242,12 @@ def test_only_the_data_protection_lead_reads_the_governance_audit_trail(persona_
 
 def test_every_api_route_asks_an_anonymous_caller_to_authenticate():
     anonymous = APIClient()
+    # Each from its own address: one address would meet the anonymous rate.
     answers = {
-        (method, route.path): anonymous.generic(method, route.path).status_code
-        for method, _, route in API_CELLS
+        (method, route.path): anonymous.generic(
+            method, route.path, REMOTE_ADDR=f"10.9.{n // 200}.{n % 200 + 1}"
+        ).status_code
+        for n, (method, _, route) in enumerate(API_CELLS)
     }
 
     assert set(answers.values()) == {401}
@@ -195,10 +256,12 @@ def test_every_api_route_asks_an_anonymous_caller_to_authenticate():
 def test_only_the_intended_routes_are_open_to_anonymous_visitors():
     anonymous = Client()
     open_routes = set()
-    for route in _routes():
+    for n, route in enumerate(_routes()):
         if route.path.startswith("/static/"):
             continue
-        response = anonymous.get(route.path)
+        # Each from its own address, so that no throttle hides an open route.
+        response = anonymous.get(route.path, REMOTE_ADDR=f"10.8.{n // 200}.{n % 200 + 1}")
+        assert response.status_code != 429, route.route
         if response.status_code == 200:
             open_routes.add(route.route)
 
