@@ -265,6 +265,13 @@ CELERY_BEAT_SCHEDULE = {
         "task": "customers.tasks.import_resume_stale_task",
         "schedule": crontab(minute="*/5"),
     },
+    # Every 5 minutes: e-mail what waits for someone (approvals, reviews,
+    # requests due within 7 days) and what finished (imports, sweeps), each
+    # once to each person who wants it.
+    "notifications": {
+        "task": "mis.tasks.notifications_sweep_task",
+        "schedule": crontab(minute="*/5"),
+    },
     # Every day at 00:30: the duplicate sweep over every live record (it
     # refuses to start while another is running).
     "duplicate-sweep": {
@@ -300,24 +307,17 @@ CELERY_BEAT_SCHEDULE = {
         "task": "customers.tasks.redundancy_sweep_task",
         "schedule": crontab(hour=3, minute=0, day_of_week="sun"),
     },
-    # Every day at 04:00: walk the access log's hash chain; the task fails,
-    # naming the first broken link, if a row was changed or removed.
-    "access-log-verify": {
-        "task": "governance.tasks.access_log_verify_task",
-        "schedule": crontab(hour=4, minute=0),
-    },
     # Mondays at 03:00: a retention dry run for each active policy that has
     # none awaiting approval; nothing is erased until one is approved.
     "retention-prepare": {
         "task": "governance.tasks.retention_prepare_task",
         "schedule": crontab(hour=3, minute=0, day_of_week="mon"),
     },
-    # Every 5 minutes: e-mail what waits for someone (approvals, reviews,
-    # requests due within 7 days) and what finished (imports, sweeps), each
-    # once to each person who wants it.
-    "notifications": {
-        "task": "mis.tasks.notifications_sweep_task",
-        "schedule": crontab(minute="*/5"),
+    # Every day at 04:00: walk the access log's hash chain; the task fails,
+    # naming the first broken link, if a row was changed or removed.
+    "access-log-verify": {
+        "task": "governance.tasks.access_log_verify_task",
+        "schedule": crontab(hour=4, minute=0),
     },
 }
 
