@@ -49,6 +49,7 @@ lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(PY) manage.py makemigrations --check --dry-run
+	$(VENV)/bin/mypy
 
 test: lint
 	$(VENV)/bin/pytest $(PYTEST_ARGS)

@@ -36,6 +36,30 @@ from customers.models import Customer  # noqa: E402
 GOAL_MS = 150
 
 
+SERVER_SETTINGS = (
+    "server_version",
+    "shared_buffers",
+    "work_mem",
+    "effective_cache_size",
+    "maintenance_work_mem",
+    "max_parallel_workers_per_gather",
+    "random_page_cost",
+    "jit",
+    "autovacuum",
+)
+
+
+def print_server_settings() -> None:
+    """The PostgreSQL settings a benchmark ran under, on one line: production
+    servers differ from a development machine's defaults."""
+    with connection.cursor() as cursor:
+        shown = []
+        for name in SERVER_SETTINGS:
+            cursor.execute(f"SHOW {name}")
+            shown.append(f"{name}={cursor.fetchone()[0]}")
+    print("PostgreSQL: " + ", ".join(shown))
+
+
 def timed(func, repeat: int) -> tuple[float, float]:
     func()  # warm caches and connections
     samples = []
@@ -55,6 +79,7 @@ def main() -> None:
 
     if connection.vendor != "postgresql":
         sys.exit("Run this against PostgreSQL: set DATABASE_URL=postgres://...")
+    print_server_settings()
     call_command("migrate", verbosity=0)
     have = Customer.objects.filter(source="demo").count()
     if have < args.customers:
@@ -81,6 +106,10 @@ def main() -> None:
     for _ in range(20):  # follow "Older" links 20 pages deep
         response = client.get(deep)
         deep = response.context["page"].next_url
+    sorted_deep = "/customers/?sort=name"
+    for _ in range(20):  # follow "Next" links 20 pages deep in name order
+        response = client.get(sorted_deep)
+        sorted_deep = response.context["page"].next_url
     api_next = client.get("/api/v1/customers/").json()["next"]
 
     cases = [
@@ -89,6 +118,9 @@ def main() -> None:
         (f"list page, search '{surname}'", f"/customers/?q={surname}"),
         ("list page, postcode prefix", f"/customers/?postcode_prefix={sample.postcode[:2]}"),
         ("list page, 20 pages deep (keyset)", deep),
+        ("list page, sorted by name", "/customers/?sort=name"),
+        ("list page, sorted by name, 20 pages deep", sorted_deep),
+        ("list page, sorted by city, descending", "/customers/?sort=-city"),
         ("detail page", sample.get_absolute_url()),
         ("API list, first page", "/api/v1/customers/"),
         ("API list, second page (cursor)", api_next),

@@ -30,6 +30,7 @@ from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
+from benchmarks.customer_list import print_server_settings  # noqa: E402
 from customers import policy  # noqa: E402
 from customers.models import Customer  # noqa: E402
 from governance import selectors, services  # noqa: E402
@@ -101,6 +102,7 @@ def main() -> None:
     args = parser.parse_args()
     if connection.vendor != "postgresql":
         sys.exit("Run this against PostgreSQL: set DATABASE_URL=postgres://...")
+    print_server_settings()
     call_command("migrate", verbosity=0)
     if Customer.objects.filter(source="demo").count() < args.customers:
         call_command("seed_demo", customers=args.customers, reset=True, no_users=True)

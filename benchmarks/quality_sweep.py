@@ -36,6 +36,7 @@ django.setup()
 from django.conf import settings  # noqa: E402
 from django.db import connection  # noqa: E402
 
+from benchmarks.customer_list import print_server_settings  # noqa: E402
 from customers.models import Customer, QualityIssue  # noqa: E402
 from customers.quality.rules import RuleSet  # noqa: E402
 
@@ -82,6 +83,7 @@ def main() -> None:
     args = parser.parse_args()
     if connection.vendor != "postgresql":
         sys.exit("Run this against PostgreSQL: set DATABASE_URL=postgres://...")
+    print_server_settings()
     if args.seed_customers:
         seeded, _, _ = manage(
             "seed_demo", "--customers", str(args.seed_customers), "--reset", "--no-users"

@@ -270,4 +270,5 @@ class RedundancyProposalAdmin(admin.ModelAdmin):
 
 
 # Duplicate detection: match models, sweeps, candidate pairs, merges.
+from customers.campaigns import admin as campaigns_admin  # noqa: E402, F401
 from customers.duplicates import admin as duplicates_admin  # noqa: E402, F401

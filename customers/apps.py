@@ -7,4 +7,5 @@ class CustomersConfig(AppConfig):
 
     def ready(self):
         from customers import metrics  # noqa: F401  (registers the measures)
+        from customers.campaigns import metrics as campaign_metrics  # noqa: F401
         from customers.duplicates import tasks  # noqa: F401  (beat names its task)

@@ -5,12 +5,15 @@ on sensitive fields are refused for users who may not see those fields:
 filtering is a way of reading.
 """
 
-from datetime import date
+from datetime import date, datetime
 
 import django_filters
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.validators import RegexValidator
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
+from customers import validation
 from customers.masking import can_view_sensitive
 from customers.models import (
     Customer,
@@ -21,9 +24,12 @@ from customers.models import (
     Order,
     OrderChannel,
     QualityIssue,
+    RfmSegment,
     ValuesOrientation,
 )
+from mis.filters import UTCDateTimeFilter
 
+MAX_AGE = 150
 IMPORT_CHANGES = [("created", "Created"), ("updated", "Updated"), ("flagged", "Flagged")]
 SENSITIVE_FILTERS = ("income_band", "age_min", "age_max", "interest", "lifestyle", "values")
 
@@ -36,6 +42,18 @@ def _years_ago(years: int) -> date:
         return today.replace(year=today.year - years, day=28)
 
 
+MONTH = RegexValidator(r"^\d{4}-(0[1-9]|1[0-2])$", "Give a month as YYYY-MM, e.g. 2026-03.")
+
+
+def month_range(value: str) -> tuple[datetime, datetime]:
+    """The start of the month and of the next, in TIME_ZONE (as the figures
+    count months)."""
+    year, month = (int(part) for part in value.split("-"))
+    start = timezone.make_aware(datetime(year, month, 1))
+    following = datetime(year + (month == 12), month % 12 + 1, 1)
+    return start, timezone.make_aware(following)
+
+
 class CustomerFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(method="filter_search", label="Search")
     kind = django_filters.ChoiceFilter(choices=CustomerKind.choices)
@@ -46,9 +64,9 @@ class CustomerFilter(django_filters.FilterSet):
         choices=LifecycleStage.choices, label="Lifecycle stage", distinct=False
     )
     source = django_filters.CharFilter()
-    email = django_filters.CharFilter(method="filter_email")
-    phone = django_filters.CharFilter()
-    country = django_filters.CharFilter(method="filter_country")
+    email = django_filters.CharFilter(method="filter_email", label="Email")
+    phone = django_filters.CharFilter(method="filter_phone", label="Phone")
+    country = django_filters.CharFilter(method="filter_country", label="Country code")
     region = django_filters.CharFilter(field_name="region", lookup_expr="iexact")
     city = django_filters.CharFilter(field_name="city", lookup_expr="iexact")
     postcode_prefix = django_filters.CharFilter(
@@ -56,16 +74,50 @@ class CustomerFilter(django_filters.FilterSet):
     )
     occupation = django_filters.CharFilter(lookup_expr="iexact")
     income_band = django_filters.ChoiceFilter(choices=IncomeBand.choices)
-    age_min = django_filters.NumberFilter(method="filter_age_min", label="Age from")
-    age_max = django_filters.NumberFilter(method="filter_age_max", label="Age to")
-    interest = django_filters.CharFilter(method="filter_interest")
+    # Whole years a person can be: anything else cannot name a date of birth.
+    age_min = django_filters.NumberFilter(
+        method="filter_age_min", label="Age from", min_value=0, max_value=MAX_AGE, decimal_places=0
+    )
+    age_max = django_filters.NumberFilter(
+        method="filter_age_max", label="Age to", min_value=0, max_value=MAX_AGE, decimal_places=0
+    )
+    interest = django_filters.CharFilter(method="filter_interest", label="Interest")
     lifestyle = django_filters.ChoiceFilter(choices=Lifestyle.choices)
     values = django_filters.ChoiceFilter(choices=ValuesOrientation.choices)
-    verified_before = django_filters.DateTimeFilter(field_name="last_verified_at", lookup_expr="lt")
-    verified_after = django_filters.DateTimeFilter(field_name="last_verified_at", lookup_expr="gte")
-    created_after = django_filters.DateTimeFilter(field_name="created_at", lookup_expr="gte")
-    created_before = django_filters.DateTimeFilter(field_name="created_at", lookup_expr="lt")
-    archived = django_filters.BooleanFilter(method="filter_archived")
+    verified_before = UTCDateTimeFilter(
+        field_name="last_verified_at", lookup_expr="lt", label="Verified before"
+    )
+    verified_after = UTCDateTimeFilter(
+        field_name="last_verified_at", lookup_expr="gte", label="Verified since"
+    )
+    created_after = UTCDateTimeFilter(
+        field_name="created_at", lookup_expr="gte", label="Added since"
+    )
+    created_before = UTCDateTimeFilter(
+        field_name="created_at", lookup_expr="lt", label="Added before"
+    )
+    archived = django_filters.BooleanFilter(method="filter_archived", label="Archived")
+    # Drill-down from the analytics figures.
+    rfm_r = django_filters.NumberFilter(
+        field_name="metrics__rfm_r", label="RFM recency score", min_value=1, max_value=5
+    )
+    rfm_f = django_filters.NumberFilter(
+        field_name="metrics__rfm_f", label="RFM frequency score", min_value=1, max_value=5
+    )
+    rfm_segment = django_filters.ChoiceFilter(
+        field_name="metrics__rfm_segment", choices=RfmSegment.choices, label="RFM segment"
+    )
+    first_order_month = django_filters.CharFilter(
+        method="filter_first_order_month",
+        label="First order in (YYYY-MM)",
+        validators=[MONTH],
+    )
+    ordered_month = django_filters.CharFilter(
+        method="filter_ordered_month", label="Ordered in (YYYY-MM)", validators=[MONTH]
+    )
+    static_list = django_filters.UUIDFilter(
+        field_name="static_lists__public_id", label="On static list"
+    )
     # The records one import created, updated or flagged (its summary links here).
     imported_by = django_filters.UUIDFilter(method="filter_imported_by", label="Import")
     import_change = django_filters.ChoiceFilter(
@@ -105,6 +157,14 @@ class CustomerFilter(django_filters.FilterSet):
     def filter_email(self, queryset, name, value):
         return queryset.filter(email=value.strip().lower())
 
+    def filter_phone(self, queryset, name, value):
+        """A number as people write it (07911 123456) finds the stored E.164."""
+        try:
+            value = validation.normalise_phone(value, "GB")
+        except ValidationError:
+            value = value.strip()
+        return queryset.filter(phone=value)
+
     def filter_country(self, queryset, name, value):
         return queryset.filter(country=value.strip().upper())
 
@@ -137,6 +197,20 @@ class CustomerFilter(django_filters.FilterSet):
             history = history.filter(history_type="+" if change == "created" else "~")
         return queryset.filter(pk__in=history.values("id"))
 
+    def filter_first_order_month(self, queryset, name, value):
+        start, end = month_range(value)
+        return queryset.filter(metrics__first_order_at__gte=start, metrics__first_order_at__lt=end)
+
+    def filter_ordered_month(self, queryset, name, value):
+        start, end = month_range(value)
+        return queryset.filter(
+            Exists(
+                Order.objects.filter(
+                    customer=OuterRef("pk"), ordered_at__gte=start, ordered_at__lt=end
+                )
+            )
+        )
+
     def filter_archived(self, queryset, name, value):
         return queryset.filter(archived_at__isnull=not value)
 
@@ -144,8 +218,8 @@ class CustomerFilter(django_filters.FilterSet):
 class OrderFilter(django_filters.FilterSet):
     customer = django_filters.UUIDFilter(field_name="customer__public_id")
     channel = django_filters.ChoiceFilter(choices=OrderChannel.choices)
-    ordered_after = django_filters.DateTimeFilter(field_name="ordered_at", lookup_expr="gte")
-    ordered_before = django_filters.DateTimeFilter(field_name="ordered_at", lookup_expr="lt")
+    ordered_after = UTCDateTimeFilter(field_name="ordered_at", lookup_expr="gte")
+    ordered_before = UTCDateTimeFilter(field_name="ordered_at", lookup_expr="lt")
 
     class Meta:
         model = Order

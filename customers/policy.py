@@ -26,6 +26,9 @@ A backend module provides:
 
 Erasure goes the other way: governance decides to erase and calls the
 customers-owned step, ``customers.erasure.customer_data_scrub``.
+- ``opt_out(*, customer, purpose, channel, occurred_at, method, source, evidence)``:
+  record that the person withdrew (an unsubscribe or complaint reported by
+  a campaign), with its proof; returns True when it was recorded.
 """
 
 from __future__ import annotations
@@ -134,3 +137,31 @@ def customer_merge_undone(*, merge, survivor, merged, actor=None) -> None:
             moved=(merge.moved or {}).get(MERGE_POLICY_KEY) or {},
             actor=actor,
         )
+
+
+def opt_out(
+    *,
+    customer,
+    purpose: str,
+    channel: str,
+    occurred_at: dt.datetime,
+    method: str,
+    source: str,
+    evidence: str,
+) -> bool:
+    """The person asked not to be contacted for ``purpose`` on ``channel``
+    (``method``: "unsubscribe" or "complaint"). False when there is no
+    backend to record it in."""
+    backend = _backend()
+    if backend is None or not hasattr(backend, "opt_out"):
+        return False
+    backend.opt_out(
+        customer=customer,
+        purpose=purpose,
+        channel=channel,
+        occurred_at=occurred_at,
+        method=method,
+        source=source,
+        evidence=evidence,
+    )
+    return True

@@ -15,7 +15,7 @@ from simple_history.utils import bulk_create_with_history
 
 from customers import fields as registry
 from customers.masking import masked_fields_for
-from customers.models import Customer, Interest, Order, OrderLine
+from customers.models import Contactability, Customer, Interest, Order, OrderLine
 from customers.quality.services import quality_check_customers
 from customers.validation import normalise_tag
 from integrations.events import EventType
@@ -126,6 +126,10 @@ def customer_update(
     # Judge changes on normalised values: "ADA@example.com" for a stored
     # "ada@example.com" is no change, so it gets no provenance and no history.
     changed = [field for field in changed if getattr(customer, field) != stored[field]]
+    if "email" in changed and customer.contactability == Contactability.HARD_BOUNCE:
+        # A new address has not bounced.
+        customer.contactability = Contactability.OK
+        changed.append("contactability")
     interests_changed = False
     if "interests" in data:
         interests = _interests_from(data["interests"])

@@ -3,7 +3,7 @@ import datetime as dt
 from celery import group, shared_task
 
 from customers.analytics.services import metrics_refresh
-from customers.imports.service import import_jobs_resume_stale, import_run
+from customers.imports.services import import_jobs_resume_stale, import_run
 from customers.models import Customer, ImportJob, QualityRunChunk
 from customers.quality import services as quality
 from customers.quality.redundant import redundancy_sweep
@@ -15,6 +15,15 @@ def import_run_task(job_id: int) -> str:
     as it is, and batches already committed are not written again."""
     job = import_run(job=ImportJob.objects.get(pk=job_id))
     return job.status
+
+
+@shared_task(acks_late=True)
+def response_import_task(job_id: int) -> str:
+    """Import a file of campaign responses. Safe to deliver twice."""
+    from customers.campaigns.responses_import import response_import_run
+    from customers.models import ResponseImport
+
+    return response_import_run(job=ResponseImport.objects.get(pk=job_id)).status
 
 
 @shared_task

@@ -90,6 +90,14 @@ def validate_country(value: str) -> None:
         )
 
 
+# Numbers already normalised, by (as written, region; None for a number
+# written with its country code, which needs no region). Parsing a number is
+# the costliest check there is, and an import asks about each number twice
+# (cleaning, then the suppression list): bounded, and cleared when full.
+_PHONES: dict[tuple[str, str | None], str] = {}
+PHONES_REMEMBERED = 50_000
+
+
 def normalise_phone(value: str | None, country: str | None = None) -> str:
     """Return the number in E.164 (+447700900123). Numbers written without a
     country prefix are read as belonging to ``country`` (GB when unknown).
@@ -100,6 +108,20 @@ def normalise_phone(value: str | None, country: str | None = None) -> str:
     if not raw:
         return ""
     region = (country or "GB").upper()
+    key = (raw, None if raw.startswith("+") else region)
+    known = _PHONES.get(key)
+    if known is not None:
+        return known
+    normalised = _normalise_phone(raw, region)
+    if len(_PHONES) >= PHONES_REMEMBERED:
+        _PHONES.clear()
+    _PHONES[key] = normalised
+    # A valid number in E.164 normalises to itself, whatever the region.
+    _PHONES[(normalised, None)] = normalised
+    return normalised
+
+
+def _normalise_phone(raw: str, region: str) -> str:
     try:
         number = phonenumbers.parse(raw, region)
     except phonenumbers.NumberParseException:

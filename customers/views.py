@@ -6,17 +6,27 @@ from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.defaultfilters import pluralize
 from django.urls import reverse
 from django.utils.html import format_html
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from customers import exports, reads, selectors, services
+from customers import exports, listing, reads, selectors, services
 from customers.duplicates.entry import likely_duplicates
 from customers.filters import SENSITIVE_FILTERS, CustomerFilter
 from customers.forms import CustomerForm
 from customers.masking import MASK, can_view_sensitive, masked_fields_for
-from customers.models import DATA_COMPONENTS, Customer, ExportFormat, ExportVia
-from mis.pagination import keyset_page, without_empty_params
+from customers.models import (
+    DATA_COMPONENTS,
+    Customer,
+    ExportFormat,
+    ExportVia,
+    LifecycleStage,
+    SavedView,
+    StaticList,
+)
+from customers.timeline import customer_timeline
+from mis.pagination import without_empty_params
 from mis.templatetags.mis_format import day, phone_display
 
 HISTORY_LIMIT = 50
@@ -25,22 +35,36 @@ ERASED_SOURCE = "erased"
 MATCH_COUNT_CAP = 10_000
 
 
+# What the list's own controls send, beside the filters.
+LIST_PARAMETERS = ("sort", "cols", "after", "cursor")
+
+
 @require_GET
 @permission_required("customers.view_customer", raise_exception=True)
 def customer_list(request):
+    filters = request.GET.copy()
+    for name in LIST_PARAMETERS:
+        filters.pop(name, None)
     customer_filter = CustomerFilter(
-        request.GET or None, queryset=selectors.customer_table_queryset(), request=request
+        filters or None, queryset=selectors.customer_table_queryset(), request=request
     )
     if customer_filter.is_bound and not customer_filter.is_valid():
         queryset = Customer.objects.none()
     else:
         queryset = customer_filter.qs
-    page = keyset_page(request, queryset, page_size=settings.CUSTOMER_PAGE_SIZE)
+    sort = request.GET.get("sort", "")
+    page = listing.sorted_page(request, queryset, sort=sort, page_size=settings.CUSTOMER_PAGE_SIZE)
+    columns = listing.chosen_columns(request.GET.getlist("cols"))
+    parsed = listing.parse_sort(sort)
     # The paginator loads one row beyond the page to know there is a next one.
     reads.describe(action="list", shown=page.items)
     context = {
         "filter": customer_filter,
         "page": page,
+        "sorted": parsed is not None,
+        "headers": _headers(request, columns, parsed),
+        "columns": columns,
+        "all_columns": listing.COLUMNS.items(),
         # Counting stops at the cap: an exact count of a million matches costs
         # a scan on every page view and tells a person nothing more.
         # Without the list's ORDER BY, which would walk the created_at index.
@@ -53,13 +77,117 @@ def customer_list(request):
             if request.user.has_perm(exports.EXPORT_PERMISSION) and not customer_filter.errors
             else None
         ),
+        "saved_views": SavedView.objects.filter(owner=request.user),
+        "current_query": _view_query(request),
+        "bulk_actions": _bulk_actions(request.user),
+        "stages": LifecycleStage.choices,
+        "static_lists": StaticList.objects.values_list("name", flat=True)[:200],
     }
     if not request.htmx:
         return render(request, "customers/list.html", context)
     response = render(request, "customers/_list_results.html", context)
     # The address bar shows the filters in use, not every empty form field.
-    response["HX-Push-Url"] = without_empty_params(request.get_full_path())
+    position = {k: request.GET[k] for k in ("after", "cursor") if request.GET.get(k)}
+    query = _list_query(request)
+    query.update(position)
+    response["HX-Push-Url"] = without_empty_params(f"{request.path}?{query.urlencode()}")
     return response
+
+
+def _list_query(request):
+    """The list's query without its page position, and without the column
+    choice when it is the default one (the chooser's boxes are sent with
+    every change of filter)."""
+    query = request.GET.copy()
+    for name in ("after", "cursor"):
+        query.pop(name, None)
+    if listing.chosen_columns(query.getlist("cols")) == listing.DEFAULT_COLUMNS:
+        query.pop("cols", None)
+    return query
+
+
+def _view_query(request) -> str:
+    """What a saved view keeps: the filters, sort and columns."""
+    return without_empty_params(f"?{_list_query(request).urlencode()}").lstrip("?")
+
+
+def _headers(request, columns: list[str], parsed) -> list[dict]:
+    """The table's column headers, each sortable one with the link that sorts
+    by it (again: the other way) and its aria-sort."""
+    headers = []
+    for key in ["name", *columns]:
+        label = "Name" if key == "name" else listing.COLUMNS[key]
+        header = {"key": key, "label": label, "url": None, "aria_sort": None}
+        if key in listing.SORTS:
+            descending = parsed == (key, False)
+            query = _list_query(request)
+            query["sort"] = f"-{key}" if descending else key
+            header["url"] = without_empty_params(f"{request.path}?{query.urlencode()}")
+            if parsed and parsed[0] == key:
+                header["aria_sort"] = "descending" if parsed[1] else "ascending"
+        headers.append(header)
+    return headers
+
+
+def _bulk_actions(user) -> list[tuple[str, str]]:
+    from customers.bulk_actions import _PERMISSIONS, BulkAction
+
+    actions = [(a.value, a.label) for a in BulkAction if user.has_perm(_PERMISSIONS[a])]
+    if not can_view_sensitive(user):
+        actions = [a for a in actions if a[0] != BulkAction.INTERESTS]
+    return actions
+
+
+@require_POST
+@permission_required("customers.view_customer", raise_exception=True)
+def customer_bulk(request):
+    """One bulk action on the customers ticked on the list."""
+    from customers.bulk_actions import customers_bulk_update
+
+    back = reverse("customers:list") + (
+        f"?{request.POST['query']}" if request.POST.get("query") else ""
+    )
+    try:
+        done = customers_bulk_update(
+            public_ids=request.POST.getlist("ids"),
+            action=request.POST.get("action", ""),
+            # The stage comes from its own list; the other actions take text.
+            value=request.POST.get(
+                "stage" if request.POST.get("action") == "stage" else "value", ""
+            ),
+            actor=request.user,
+        )
+    except ValidationError as exc:
+        messages.error(request, "Nothing was changed: " + " ".join(exc.messages))
+    else:
+        messages.success(
+            request, f"{done['changed']:,} customer{pluralize(done['changed'])} {done['done']}."
+        )
+    return redirect(back)
+
+
+@require_POST
+@permission_required("customers.view_customer", raise_exception=True)
+def saved_view_save(request):
+    name = " ".join(request.POST.get("name", "").split())
+    query = request.POST.get("query", "")[:2000]
+    if not name:
+        messages.error(request, "Give the view a name.")
+    elif len(name) > 80:
+        messages.error(request, "A view's name is at most 80 characters.")
+    else:
+        SavedView.objects.update_or_create(owner=request.user, name=name, defaults={"query": query})
+        messages.success(request, f"The view “{name}” was saved.")
+    return redirect(reverse("customers:list") + (f"?{query}" if query else ""))
+
+
+@require_POST
+@permission_required("customers.view_customer", raise_exception=True)
+def saved_view_delete(request, pk: int):
+    view = get_object_or_404(SavedView, pk=pk, owner=request.user)
+    view.delete()
+    messages.success(request, f"The view “{view.name}” was deleted.")
+    return redirect("customers:list")
 
 
 def _export_url(request, file_format: str) -> str:
@@ -168,12 +296,14 @@ def customer_detail(request, public_id):
         return redirect(customer.merged_into)
     reads.describe(action="view", detail="customer page")
     masked = masked_fields_for(request.user)
+    history = _history(customer, request.user)
     context = {
         "customer": customer,
+        "timeline": customer_timeline(customer, user=request.user, history=history),
         "components": _components(customer, request.user),
         "attributes": [] if "attributes" in masked else sorted(customer.attributes.items()),
         "orders": selectors.customer_orders(customer),
-        "history": _history(customer, request.user),
+        "history": history,
         "history_limit": HISTORY_LIMIT,
         # A merged record's history lives on with its survivor.
         "merged_histories": [

@@ -167,13 +167,14 @@ class AccessLogAdmin(ReadOnlyAdmin):
 class RetentionPolicyAdmin(admin.ModelAdmin):
     list_display = (
         "name",
+        "selects",
         "lifecycle_stage",
         "inactivity_months",
         "consent_condition",
         "action",
         "is_active",
     )
-    list_filter = ("action", "lifecycle_stage", "consent_condition", "is_active")
+    list_filter = ("selects", "action", "lifecycle_stage", "consent_condition", "is_active")
     search_fields = ("name",)
     actions = ["prepare_dry_runs"]
 

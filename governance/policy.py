@@ -175,6 +175,25 @@ def channels() -> list[tuple[str, str]]:
     return list(Channel.choices)
 
 
+def opt_out(*, customer, purpose, channel, occurred_at, method, source, evidence) -> None:
+    """A withdrawal reported by a campaign (an unsubscribe link followed, or a
+    complaint), with what was reported as its proof."""
+    from governance.models import CaptureMethod
+    from governance.services.consent import consent_withdraw
+
+    consent_withdraw(
+        customer=customer,
+        purpose=purpose,
+        channel=channel,
+        occurred_at=occurred_at,
+        capture_method=CaptureMethod.UNSUBSCRIBE_LINK
+        if method == "unsubscribe"
+        else CaptureMethod.EMAIL_REPLY,
+        source=source,
+        evidence=evidence,
+    )
+
+
 # Reads to log and what a merge moves live in their own modules; they are
 # re-exported here, the backend's one face (customers/policy.py).
 __all__ = [
@@ -182,6 +201,7 @@ __all__ = [
     "customer_merge_undone",
     "customer_merged",
     "eligible",
+    "opt_out",
     "personal_data_read",
     "purposes",
     "suppressed",

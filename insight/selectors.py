@@ -278,6 +278,47 @@ def transitions_of(subject) -> list[Transition]:
         .order_by("at", "pk")
     )
     for step in steps:
-        step.from_label = labels.get(step.from_status, step.from_status)
-        step.to_label = labels.get(step.to_status, step.to_status)
+        step.from_label = labels.get(step.from_status, step.from_status)  # type: ignore[attr-defined]
+        step.to_label = labels.get(step.to_status, step.to_status)  # type: ignore[attr-defined]
     return steps
+
+
+@dataclass(frozen=True)
+class FunctionalCoverage:
+    """How many functional requirements of MIS are shown to be met: every
+    acceptance check passed. A requirement without a check is not counted as
+    met: nothing shows it."""
+
+    total: int
+    met: int
+    failing: int
+    unchecked: int
+    without_checks: int
+
+    @property
+    def percent(self) -> Decimal | None:
+        return Decimal(100) * self.met / self.total if self.total else None
+
+
+def functional_coverage() -> FunctionalCoverage:
+    from django.db.models import Count, Q
+
+    from insight.models import CheckResult, FunctionalRequirement
+
+    rows = FunctionalRequirement.objects.annotate(
+        checks_total=Count("checks"),
+        checks_passed=Count("checks", filter=Q(checks__result=CheckResult.PASSED)),
+        checks_failed=Count("checks", filter=Q(checks__result=CheckResult.FAILED)),
+    ).values_list("checks_total", "checks_passed", "checks_failed")
+    total = met = failing = unchecked = without = 0
+    for checks, passed, failed in rows:
+        total += 1
+        if not checks:
+            without += 1
+        elif failed:
+            failing += 1
+        elif passed == checks:
+            met += 1
+        else:
+            unchecked += 1
+    return FunctionalCoverage(total, met, failing, unchecked, without)

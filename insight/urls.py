@@ -26,6 +26,7 @@ urlpatterns = [
     path("feedback/", views.feedback, name="feedback"),
     path("problems/", views.problem_list, name="problems"),
     path("problems/report/", views.problem_report, name="problem-report"),
+    path("system/", views.system_page, name="system"),
     path("effectiveness/", views.effectiveness_page, name="effectiveness"),
     path("business-cases/<uuid:public_id>/", views.business_case_detail, name="business-case"),
     path(

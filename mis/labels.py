@@ -3,10 +3,10 @@ is "Data-subject request fulfilled". Codes go to the API and exports as they
 are; pages show these labels.
 
 A code is looked up in the vocabularies below in order: audit events, the
-reasons a campaign leaves someone out, consent purposes (from the database:
-they are data), channels, customer fields (their verbose names). A code none
-of them knows is made readable ("some_code" -> "Some code") rather than shown
-raw."""
+reasons a campaign leaves someone out, channels, customer fields (their
+verbose names); consent purposes (data, in the database) only when asked for
+by name. A code none of them knows is made readable ("some_code" -> "Some
+code") rather than shown raw."""
 
 from __future__ import annotations
 
@@ -65,8 +65,9 @@ def readable(code: str) -> str:
 
 
 def label_for(code, vocabulary: str = "") -> str:
-    """The label of ``code``; ``vocabulary`` ("audit", "exclusion", "purpose",
-    "channel", "field") looks in that one only."""
+    """The label of ``code``; ``vocabulary`` ("audit", "exclusion",
+    "purpose", "channel", "field") looks in that one only. Purposes are data:
+    they are read from the database only when asked for by name."""
     if code in (None, ""):
         return ""
     code = str(code)
@@ -76,7 +77,12 @@ def label_for(code, vocabulary: str = "") -> str:
         "purpose": _purposes,
         "channel": _channels,
     }
-    order = [vocabulary] if vocabulary in lookups else list(lookups)
+    if vocabulary in lookups:
+        order = [vocabulary]
+    elif vocabulary == "field":
+        order = []
+    else:
+        order = ["audit", "exclusion", "channel"]
     for name in order:
         found = lookups[name]().get(code)
         if found:

@@ -41,7 +41,11 @@ _CUSTOMER_READS = [
     *_perms("customers", VIEW, "qualityissue", "qualityrule", "qualityrun"),
     *_perms("customers", VIEW, "duplicatecandidate", "merge", "redundancyproposal"),
     *_perms("customers", VIEW, "segment", "segmentversion", "campaignsnapshot"),
+    *_perms("customers", VIEW, "campaign", "campaignresponse", "responseimport"),
+    *_perms("customers", VIEW, "staticlist", "staticlistmember"),
 ]
+# Static lists: made and filled from the customer list's bulk actions.
+_STATIC_LISTS = _perms("customers", ("add",), "staticlist", "staticlistmember")
 
 # The strategy side: every model of insight, in the order a strategy meets them.
 _INSIGHT_RECORDS = (
@@ -85,6 +89,11 @@ _INSIGHT_READS = _perms(
 # (feedback is added through its own form, open to every logged-in user).
 _PROBLEM_REPORT = ["insight.add_problem"]
 
+# Campaigns: the people who send them record them and what came back.
+_CAMPAIGN_WORK = _perms(
+    "customers", ("view", "add"), "campaign", "campaignresponse", "responseimport"
+)
+
 # Webhooks: who may subscribe other systems to events, and replay deliveries.
 _WEBHOOKS_MANAGE = [
     *_perms("integrations", WRITE, "webhooksubscription"),
@@ -100,9 +109,11 @@ _TABLE: dict[str, list[str]] = {
     # sensitive fields stay masked; may not export or archive.
     MARKETING_STAFF: [
         *_CUSTOMER_READS,
+        *_STATIC_LISTS,
         *_perms("customers", ("add", "change"), "customer", "segment"),
         "customers.add_importjob",
         "customers.add_campaignsnapshot",
+        *_CAMPAIGN_WORK,
         "governance.add_consent",
         *_GOVERNANCE_READS,
         *_INSIGHT_READS,
@@ -115,10 +126,13 @@ _TABLE: dict[str, list[str]] = {
     # and the approvals (business cases, strategies, evaluations, retention).
     MARKETING_MANAGER: [
         *_CUSTOMER_READS,
+        *_STATIC_LISTS,
         *_perms("customers", ("add", "change"), "customer", "segment"),
         "customers.delete_segment",
         "customers.add_importjob",
         "customers.add_campaignsnapshot",
+        *_CAMPAIGN_WORK,
+        "customers.change_campaign",
         "customers.archive_customer",
         "customers.export_customer",
         "customers.view_sensitive_data",
@@ -159,6 +173,7 @@ _TABLE: dict[str, list[str]] = {
     # merges, redundant-record decisions; reads the strategy side.
     DATA_STEWARD: [
         *_CUSTOMER_READS,
+        *_STATIC_LISTS,
         *_perms("customers", ("add", "change"), "customer", "order", "orderline", "interest"),
         *_perms("customers", CRUD, "attributedefinition", "qualityrule"),
         "customers.add_importjob",
@@ -226,6 +241,8 @@ _TABLE: dict[str, list[str]] = {
         "customers.view_attributedefinition",
         "customers.view_segment",
         "customers.view_campaignsnapshot",
+        # Another system reports what came back from a campaign.
+        *_perms("customers", ("view", "add"), "campaign", "campaignresponse"),
         "governance.add_consent",
         *_GOVERNANCE_READS,
         # Reports problems and passes on customer feedback through the API,

@@ -3,6 +3,7 @@ from django.contrib.auth.decorators import login_required
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from governance.views import preferences as preference_views
 from mis import accounts, views
 
 urlpatterns = [
@@ -30,6 +31,13 @@ urlpatterns = [
     path("duplicates/", include("customers.duplicates.urls")),
     path("quality/", include("customers.quality.urls")),
     path("governance/", include("governance.urls")),
+    # Public, no log-in: reached by a signed link (governance/services/preferences.py).
+    path("preferences/<str:token>/", preference_views.preferences, name="preferences"),
+    path(
+        "preferences/confirm/<str:token>/",
+        preference_views.preferences_confirm,
+        name="preferences-confirm",
+    ),
     path("admin/", admin.site.urls),
     path("api/v1/", include(("customers.api.urls", "api"))),
     path("api/v1/insight/", include(("insight.api.urls", "insight-api"))),

@@ -24,10 +24,7 @@ from customers.analytics.aggregates import aggregates_refresh
 from customers.models import (
     Customer,
     CustomerMetrics,
-    CustomerPurchase,
     Order,
-    OrderLine,
-    PurchaseKind,
 )
 from customers.segments.facts import facts_rfm_refresh
 
@@ -76,7 +73,6 @@ def metrics_refresh(*, as_of: dt.date | None = None) -> RefreshResult:
         customers = _refresh_postgresql(as_of)
     else:
         customers = _refresh_portable(as_of)
-    _refresh_purchases(as_of)
     # The segment rules read the scores from the customers' facts.
     facts_rfm_refresh()
     buyers = CustomerMetrics.objects.filter(order_count__gt=0).count()
@@ -127,6 +123,9 @@ def _refresh_postgresql(as_of: dt.date) -> int:
         ON CONFLICT (customer_id) DO UPDATE SET {updates}
     """
     with connection.cursor() as cursor:
+        # One aggregate over every order: with the server's default 4 MB per
+        # hash or sort it spills to disk. Only for this transaction.
+        cursor.execute("SET LOCAL work_mem TO '256MB'")
         cursor.execute(
             sql,
             {
@@ -136,7 +135,10 @@ def _refresh_postgresql(as_of: dt.date) -> int:
                 "tz": settings.TIME_ZONE,
             },
         )
-        return cursor.rowcount
+        written = cursor.rowcount
+        # Bulk jobs bring the planner's statistics up to date for what they wrote.
+        cursor.execute(f"ANALYZE {metrics}")
+        return written
 
 
 def _refresh_portable(as_of: dt.date) -> int:
@@ -197,27 +199,3 @@ def _refresh_portable(as_of: dt.date) -> int:
         update_fields=list(METRIC_COLUMNS),
     )
     return len(objects)
-
-
-def _refresh_purchases(as_of: dt.date) -> None:
-    """Rebuild CustomerPurchase: who bought through which channel and in
-    which category, from the orders up to ``as_of``. Two INSERT ... SELECT
-    DISTINCT statements, the same SQL on PostgreSQL and SQLite."""
-    table = CustomerPurchase._meta.db_table
-    order = Order._meta.db_table
-    line = OrderLine._meta.db_table
-    cutoff = _cutoff(as_of)
-    CustomerPurchase.objects.all().delete()
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {table} (customer_id, kind, value) "
-            f"SELECT DISTINCT o.customer_id, %s, o.channel FROM {order} o WHERE o.ordered_at < %s",
-            [PurchaseKind.CHANNEL, cutoff],
-        )
-        cursor.execute(
-            f"INSERT INTO {table} (customer_id, kind, value) "
-            # Lower case: a category rule matches whatever the case of the orders.
-            f"SELECT DISTINCT o.customer_id, %s, LOWER(l.product_category) "
-            f"FROM {line} l JOIN {order} o ON o.id = l.order_id WHERE o.ordered_at < %s",
-            [PurchaseKind.CATEGORY, cutoff],
-        )

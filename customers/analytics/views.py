@@ -3,6 +3,7 @@ download, all read from the pre-aggregated figures (AnalyticsFigure)."""
 
 from __future__ import annotations
 
+import colorsys
 import io
 from decimal import Decimal
 
@@ -10,7 +11,8 @@ from django.conf import settings
 from django.contrib.auth.decorators import permission_required
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
-from django.utils.http import content_disposition_header
+from django.urls import reverse
+from django.utils.http import content_disposition_header, urlencode
 from django.views.decorators.http import require_GET
 
 from customers.analytics import aggregates
@@ -73,8 +75,28 @@ def _heat(percent) -> str:
     """A cell's background for a retention share: deeper blue for more."""
     if percent is None:
         return ""
-    lightness = 96 - min(float(percent), 100) * 0.5
-    return f"background: hsl(214, 80%, {lightness:.0f}%)"
+    lightness = round(96 - min(float(percent), 100) * 0.5)
+    return f"background: hsl(214, 80%, {lightness}%); color: {_ink(214, 0.8, lightness / 100)}"
+
+
+def _ink(hue: int, saturation: float, lightness: float) -> str:
+    """Black or white text, whichever contrasts more with the background: at
+    least 4.5:1 on any background (WCAG AA)."""
+    rgb = colorsys.hls_to_rgb(hue / 360, lightness, saturation)
+    linear = [c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in rgb]
+    luminance = 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+    return "#000" if (luminance + 0.05) / 0.05 >= 1.05 / (luminance + 0.05) else "#fff"
+
+
+def _drill(**filters) -> str:
+    """The customer list filtered to the customers behind a figure."""
+    return f"{reverse('customers:list')}?{urlencode(filters)}"
+
+
+def _month_after(month: str, months: int) -> str:
+    year, number = (int(part) for part in month.split("-"))
+    index = year * 12 + number - 1 + months
+    return f"{index // 12:04d}-{index % 12 + 1:02d}"
 
 
 @require_GET
@@ -83,7 +105,18 @@ def analytics_index(request):
     figures = aggregates.Figures()
     cohorts = figures.cohort_table()
     for row in cohorts["rows"]:
-        row["cells"] = [(value, _heat(value)) for value in row["retention"]]
+        row["link"] = _drill(first_order_month=row["cohort"])
+        row["cells"] = [
+            (
+                value,
+                _heat(value),
+                _drill(
+                    first_order_month=row["cohort"],
+                    ordered_month=_month_after(row["cohort"], months),
+                ),
+            )
+            for months, value in enumerate(row["retention"], start=1)
+        ]
     frequency = figures.simple(FigureKind.FREQUENCY, aggregates.FREQUENCY_ORDER)
     revenue = {
         "channel": figures.series(FigureKind.REVENUE_CHANNEL),
@@ -97,9 +130,11 @@ def analytics_index(request):
         for key, value in figures.simple(FigureKind.LIFECYCLE, list(stages))
     ]
     segment_labels = dict(RfmSegment.choices)
-    segments = [
-        (segment_labels[key], value)
-        for key, value in figures.simple(FigureKind.RFM_SEGMENT, aggregates.SEGMENT_ORDER)
+    segment_figures = figures.simple(FigureKind.RFM_SEGMENT, aggregates.SEGMENT_ORDER)
+    segments = [(segment_labels[key], value) for key, value in segment_figures]
+    segment_links = [_drill(rfm_segment=key) for key, _ in segment_figures]
+    lifecycle_links = [
+        _drill(lifecycle_stage=key) for key, _ in figures.simple(FigureKind.LIFECYCLE, list(stages))
     ]
     grid = figures.rfm_grid()
     grid_max = max((max(row) for row in grid), default=0) or 1
@@ -113,10 +148,17 @@ def analytics_index(request):
         "frequency": frequency,
         "revenue": revenue,
         "growth": growth,
-        "lifecycle": lifecycle,
-        "segments": segments,
+        "lifecycle": list(zip(lifecycle, lifecycle_links, strict=True)),
+        "segments": list(zip(segments, segment_links, strict=True)),
         "grid": [
-            (5 - i, [(n, _heat(n * 100 / grid_max)) for n in row]) for i, row in enumerate(grid)
+            (
+                5 - i,
+                [
+                    (n, _heat(n * 100 / grid_max), _drill(rfm_r=5 - i, rfm_f=f))
+                    for f, n in enumerate(row, start=1)
+                ],
+            )
+            for i, row in enumerate(grid)
         ],
         "charts": {
             "frequency": _chart(
@@ -133,18 +175,25 @@ def analytics_index(request):
                 growth["labels"],
                 [("All customers", growth["total"]), ("New in the month", growth["new"])],
             ),
-            "lifecycle": _chart(
-                "doughnut",
-                [label for label, _ in lifecycle],
-                [("Customers", [v for _, v in lifecycle])],
-            ),
-            "segments": _chart(
-                "bar",
-                [label for label, _ in segments],
-                [("Customers", [v for _, v in segments])],
-                indexAxis="y",
-                plugins={"legend": {"display": False}},
-            ),
+            # "links": where a click on a slice or bar leads (static/js/charts.js).
+            "lifecycle": {
+                **_chart(
+                    "doughnut",
+                    [label for label, _ in lifecycle],
+                    [("Customers", [v for _, v in lifecycle])],
+                ),
+                "links": lifecycle_links,
+            },
+            "segments": {
+                **_chart(
+                    "bar",
+                    [label for label, _ in segments],
+                    [("Customers", [v for _, v in segments])],
+                    indexAxis="y",
+                    plugins={"legend": {"display": False}},
+                ),
+                "links": segment_links,
+            },
         },
     }
     return render(request, "analytics/index.html", context)

@@ -5,6 +5,7 @@ from customers import fields as registry
 from customers.analytics.services import METRIC_COLUMNS
 from customers.masking import masked_fields_for
 from customers.models import (
+    SENSITIVE_FIELDS,
     AttributeDefinition,
     Customer,
     CustomerMetrics,
@@ -37,6 +38,8 @@ class CustomerOutputSerializer(serializers.ModelSerializer):
     masked_fields = serializers.SerializerMethodField(
         help_text="Sensitive fields returned as null because the caller may not see them."
     )
+    # Null for callers who may not see them (the schema says so).
+    maskable_fields = SENSITIVE_FIELDS
 
     class Meta:
         model = Customer
@@ -186,6 +189,13 @@ class OrderInputSerializer(StrictInputSerializer):
 
 
 class AttributeDefinitionSerializer(serializers.ModelSerializer):
+    # A list, also in multipart (where JSON's null would otherwise get through).
+    allowed_values = serializers.ListField(
+        child=serializers.CharField(max_length=200),
+        required=False,
+        help_text="For 'One of a list': the values allowed.",
+    )
+
     class Meta:
         model = AttributeDefinition
         fields = ["name", "label", "data_type", "allowed_values", "help_text", "is_active"]

@@ -415,8 +415,9 @@ BLOCKING_RULES = (
 # for a match.
 
 
-def settings_dict() -> dict[str, Any]:
-    """The untrained model: comparisons and blocking rules."""
+def settings_dict(dialect: str = "duckdb") -> dict[str, Any]:
+    """The untrained model: comparisons and blocking rules, in the SQL of
+    ``dialect``."""
     from splink import SettingsCreator
 
     creator = SettingsCreator(
@@ -427,33 +428,60 @@ def settings_dict() -> dict[str, Any]:
         retain_matching_columns=False,
         additional_columns_to_retain=[],
     )
-    return creator.get_settings("duckdb").as_dict()
+    return creator.get_settings(dialect).as_dict()
 
 
-def db_api(con: duckdb.DuckDBPyConnection | None = None):
-    backend = settings.DUPLICATE_BACKEND
-    if backend == "duckdb":
-        from splink import DuckDBAPI
-
-        return DuckDBAPI(connection=con) if con is not None else DuckDBAPI()
-    if backend == "spark":
-        try:
-            from pyspark.sql import SparkSession
-            from splink import SparkAPI
-        except ImportError as exc:
+def model_for_dialect(model: dict[str, Any], dialect: str) -> dict[str, Any]:
+    """A stored model (its SQL is DuckDB's) with the same comparisons and
+    parameters, its conditions written in ``dialect``'s SQL (jaro_winkler for
+    jaro_winkler_similarity, array_intersect for list_intersect...): the
+    comparisons are made anew for that dialect and given the stored m and u."""
+    if dialect == model.get("sql_dialect", "duckdb"):
+        return model
+    fresh = settings_dict(dialect)
+    comparisons = []
+    for stored, made in zip(model["comparisons"], fresh["comparisons"], strict=False):
+        labels = [level.get("label_for_charts") for level in stored["comparison_levels"]]
+        if labels != [level.get("label_for_charts") for level in made["comparison_levels"]]:
             raise ImproperlyConfigured(
-                "DUPLICATE_BACKEND is 'spark' but pyspark is not installed."
-            ) from exc
-        return SparkAPI(spark_session=SparkSession.builder.getOrCreate())
-    raise ImproperlyConfigured(f"DUPLICATE_BACKEND must be 'duckdb' or 'spark', not {backend!r}.")
+                f"The stored match model's {stored['output_column_name']!r} comparison is "
+                "not the one this version compares with: train a new model version."
+            )
+        levels = [
+            {
+                **level,
+                **{
+                    key: old[key]
+                    for key in ("m_probability", "u_probability", "tf_adjustment_weight")
+                    if key in old
+                },
+            }
+            for old, level in zip(
+                stored["comparison_levels"], made["comparison_levels"], strict=True
+            )
+        ]
+        comparisons.append({**made, "comparison_levels": levels})
+    if len(comparisons) != len(model["comparisons"]):
+        raise ImproperlyConfigured("The stored match model has other comparisons: retrain it.")
+    return {**model, "sql_dialect": dialect, "comparisons": comparisons}
 
 
 def _linker(con: duckdb.DuckDBPyConnection, table: str, model: dict[str, Any]):
-    from splink import Linker
+    """A linker on a DuckDB table of this connection (training, and scoring
+    with the duckdb backend)."""
+    from splink import DuckDBAPI, Linker
 
-    api = db_api(con)
-    frame = api.register(table)  # the features table already in this connection
+    frame = DuckDBAPI(connection=con).register(table)
     return Linker(frame, model, log_level=logging.WARNING)
+
+
+def _backend() -> str:
+    backend = settings.DUPLICATE_BACKEND
+    if backend not in ("duckdb", "spark"):
+        raise ImproperlyConfigured(
+            f"DUPLICATE_BACKEND must be 'duckdb' or 'spark', not {backend!r}."
+        )
+    return backend
 
 
 def train(con: duckdb.DuckDBPyConnection, table: str) -> dict[str, Any]:
@@ -556,6 +584,19 @@ def predict(
     if involving is not None:
         scored_table = _records_near(con, table, involving)
         rules = [f"({rule}) AND (l.is_new OR r.is_new)" for rule in rules]
+    if _backend() == "spark":
+        from customers.duplicates import spark
+
+        source = spark.predict(
+            con,
+            scored_table,
+            model_for_dialect(model, "spark"),
+            rules=rules,
+            threshold=threshold,
+            tf_table=table if scored_table != table else None,
+            tf_columns=tf_columns(model),
+        )
+        return _evidence_table(con, model, source)
     # Each comparison's level (gamma_, which Splink keeps only with the
     # matching columns) and match weight (mw_) are the evidence.
     linker = _linker(

@@ -165,7 +165,7 @@ class OrderWriter:
             )
 
     def write(self, rows, *, record_errors: bool = True):
-        from customers.imports.service import _Counts, _record_errors  # the shared pipeline
+        from customers.imports.services import _Counts, _record_errors  # the shared pipeline
 
         counts = _Counts()
         orders: dict[str, list] = {}

@@ -18,7 +18,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from customers.imports import dates, readers
 from customers.imports.forms import ImportUploadForm
 from customers.imports.mapping import target_fields
-from customers.imports.service import (
+from customers.imports.services import (
     PREVIEW_SCAN_ROWS,
     import_error_report_rows,
     import_job_create,

@@ -1,5 +1,14 @@
 from customers.models.analytics import AnalyticsFigure, FigureKind
 from customers.models.attributes import AttributeDefinition, AttributeType
+from customers.models.campaigns import (
+    BounceType,
+    Campaign,
+    CampaignResponse,
+    ResponseImport,
+    ResponseImportStatus,
+    ResponseKind,
+    ResponseSource,
+)
 from customers.models.customer import (
     DATA_COMPONENTS,
     SENSITIVE_FIELDS,
@@ -25,7 +34,8 @@ from customers.models.duplicates import (
 from customers.models.exports import CustomerExport, ExportFormat, ExportStatus, ExportVia
 from customers.models.facts import CustomerFacts
 from customers.models.imports import ImportJob, ImportKind, ImportRowError, ImportStatus
-from customers.models.metrics import CustomerMetrics, CustomerPurchase, PurchaseKind, RfmSegment
+from customers.models.lists import SavedView, StaticList, StaticListMember
+from customers.models.metrics import CustomerMetrics, RfmSegment
 from customers.models.orders import Order, OrderChannel, OrderLine
 from customers.models.quality import (
     SEVERITY_WEIGHTS,
@@ -51,6 +61,16 @@ from customers.models.segments import (
 
 __all__ = [
     "CustomerFacts",
+    "BounceType",
+    "Campaign",
+    "CampaignResponse",
+    "ResponseImport",
+    "ResponseImportStatus",
+    "ResponseKind",
+    "ResponseSource",
+    "SavedView",
+    "StaticList",
+    "StaticListMember",
     "DATA_COMPONENTS",
     "SENSITIVE_FIELDS",
     "AnalyticsFigure",
@@ -63,7 +83,6 @@ __all__ = [
     "CustomerExport",
     "CustomerKind",
     "CustomerMetrics",
-    "CustomerPurchase",
     "DuplicateCandidate",
     "DuplicateSweep",
     "ExportFormat",
@@ -85,7 +104,6 @@ __all__ = [
     "Order",
     "OrderChannel",
     "OrderLine",
-    "PurchaseKind",
     "QualityIssue",
     "QualityIssueStatus",
     "QualityRule",

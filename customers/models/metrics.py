@@ -97,37 +97,3 @@ class CustomerMetrics(PersonalData, models.Model):
 
     def __str__(self) -> str:
         return f"Metrics of customer {self.customer_id} as of {self.as_of}"
-
-
-class PurchaseKind(models.TextChoices):
-    CHANNEL = "channel", "Channel"  # value: an OrderChannel
-    CATEGORY = "category", "Product category"  # value: an order line's product_category
-
-
-class CustomerPurchase(PersonalData, models.Model):
-    """Each channel a customer has bought through and each category they have
-    bought in, as of the last metrics refresh: one small row per pair, so that
-    "bought in garden" reads an index instead of joining millions of order
-    lines on every count."""
-
-    customer = models.ForeignKey(
-        "customers.Customer", on_delete=models.CASCADE, related_name="purchases"
-    )
-    kind = models.CharField(max_length=16, choices=PurchaseKind.choices)
-    value = models.CharField(max_length=100)
-
-    class Meta:
-        indexes = [
-            models.Index(fields=["kind", "value", "customer"], name="customer_purchase_lookup")
-        ]
-        constraints = [
-            models.UniqueConstraint(
-                fields=["customer", "kind", "value"], name="customer_purchase_once"
-            ),
-            models.CheckConstraint(
-                condition=Q(kind__in=PurchaseKind.values), name="customer_purchase_kind_known"
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.customer_id} bought {self.kind} {self.value}"

@@ -17,7 +17,7 @@ class Severity(models.TextChoices):
 
 
 # What each open issue takes off a record's score of 100.
-SEVERITY_WEIGHTS = {
+SEVERITY_WEIGHTS: dict[str, int] = {
     Severity.LOW: 5,
     Severity.MEDIUM: 10,
     Severity.HIGH: 20,

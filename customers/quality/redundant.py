@@ -1,6 +1,8 @@
 """Records of no further use, proposed with their reason. Nothing is deleted
-here: a data steward archives a proposed record (or keeps it), and the
-retention process in governance may take proposals on for erasure."""
+here: a data steward marks a proposed record redundant (or keeps it). A
+redundant record is archived at once (it leaves lists and exports) and handed
+to retention: a retention policy of redundant records selects it, and an
+approved retention run erases it, leaving a tombstone."""
 
 from __future__ import annotations
 
@@ -114,7 +116,9 @@ def _propose(ids, reason: str, detail: str, batch: int = 5000) -> int:
 
 @transaction.atomic
 def redundancy_decide(*, proposal: RedundancyProposal, archive: bool, actor) -> RedundancyProposal:
-    """A steward's decision: archive the record (approved) or keep it."""
+    """A steward's decision: the record is redundant (approved: archived now,
+    erased by the next approved run of a policy of redundant records) or is
+    kept."""
     proposal = lock_one(proposal)
     if proposal.status != ProposalStatus.PROPOSED:
         raise ValidationError(

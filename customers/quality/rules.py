@@ -18,7 +18,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from customers import validation
-from customers.models import Customer, LifecycleStage, QualityRule, RuleKind
+from customers.models import Contactability, Customer, LifecycleStage, QualityRule, RuleKind
 
 # The record's own columns a rule may name (interests, a many-to-many, and
 # the derived or bookkeeping columns are not among them).
@@ -43,6 +43,9 @@ CHECKABLE_FIELDS = tuple(
 
 def _email(value, record, today):
     validation.validate_email(value)
+    # Well formed, but a campaign reported that it does not exist.
+    if record.get("contactability") == Contactability.HARD_BOUNCE:
+        raise ValidationError("The address hard-bounced: mail to it cannot be delivered.")
 
 
 def _phone(value, record, today):
@@ -179,7 +182,7 @@ class RuleSet:
             if rule.kind == RuleKind.REGEX
         }
         self.fields = sorted(
-            {"id", "lifecycle_stage", "country", "last_verified_at"}
+            {"id", "lifecycle_stage", "country", "last_verified_at", "contactability"}
             | {r.field for r in self.rules if r.field}
             | {f for r in self.rules if r.kind == RuleKind.CONSISTENCY for f in self._reads(r)}
         )

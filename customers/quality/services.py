@@ -180,7 +180,8 @@ def _chunk_bounds(chunk_size: int) -> list[tuple[int, int]]:
 
 def _every_nth(ids, n: int) -> list[int]:
     """Every n-th key, read by keyset without loading all of them."""
-    starts, last = [], 0
+    starts: list[int] = []
+    last = 0
     while True:
         page = list(ids.filter(pk__gt=last)[:1].values_list("pk", flat=True))
         if not page:

@@ -1,10 +1,13 @@
 import django_filters
 from drf_spectacular.utils import extend_schema
-from rest_framework import mixins, status, viewsets
+from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.pagination import CursorPagination
+from rest_framework.permissions import BasePermission, IsAuthenticated
 from rest_framework.response import Response
+from rest_framework.views import APIView
 
+from customers.models import Customer
 from governance import services
 from governance.api.serializers import (
     ConsentInputSerializer,
@@ -13,6 +16,8 @@ from governance.api.serializers import (
     PurposeSerializer,
 )
 from governance.models import Channel, Consent, ConsentStatus, Purpose
+from governance.services.preferences import preference_link_make
+from mis.api.serializers import StrictInputSerializer
 
 
 class ConsentFilter(django_filters.FilterSet):
@@ -72,3 +77,32 @@ class ConsentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         payload.is_valid(raise_exception=True)
         events = services.objection_register(**payload.validated_data, actor=request.user)
         return Response(self.get_serializer(events, many=True).data, status=status.HTTP_201_CREATED)
+
+
+class PreferenceLinkInputSerializer(StrictInputSerializer):
+    customer = serializers.SlugRelatedField(slug_field="public_id", queryset=Customer.objects.all())
+
+
+class PreferenceLinkSerializer(serializers.Serializer):
+    url = serializers.URLField()
+    expires_at = serializers.DateTimeField()
+
+
+class PreferenceLinkPermission(BasePermission):
+    def has_permission(self, request, view) -> bool:
+        return request.user.has_perm("governance.add_consent")
+
+
+class PreferenceLinkView(APIView):
+    """A signed, expiring link to a customer's preference centre, for a
+    campaign mail: the person gives or withdraws consent there, without an
+    account."""
+
+    permission_classes = [IsAuthenticated, PreferenceLinkPermission]
+
+    @extend_schema(request=PreferenceLinkInputSerializer, responses={201: PreferenceLinkSerializer})
+    def post(self, request):
+        payload = PreferenceLinkInputSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        link = preference_link_make(customer=payload.validated_data["customer"])
+        return Response(PreferenceLinkSerializer(link).data, status=status.HTTP_201_CREATED)

@@ -29,6 +29,7 @@ from governance.models.retention import (
     RetentionCandidate,
     RetentionPolicy,
     RetentionRun,
+    RetentionSelection,
     RunStatus,
     Tombstone,
 )
@@ -50,6 +51,7 @@ __all__ = [
     "ErasureReason",
     "RetentionCandidate",
     "RetentionPolicy",
+    "RetentionSelection",
     "RetentionRun",
     "RunStatus",
     "Tombstone",

@@ -31,15 +31,28 @@ class ConsentCondition(models.TextChoices):
     NO_CURRENT_GRANT = "no_current_grant", "No consent currently granted for any purpose"
 
 
+class RetentionSelection(models.TextChoices):
+    """Which records a policy selects for erasure."""
+
+    INACTIVE = "inactive", "Records inactive for the period"
+    # A data steward decided the record is of no further use (a redundancy
+    # proposal approved): erased once the period has passed since.
+    REDUNDANT = "redundant", "Records a data steward marked redundant, the period after"
+
+
 class RetentionPolicy(models.Model):
     name = models.CharField(max_length=120, unique=True)
     description = models.TextField(blank=True, help_text="Why this period: the justification.")
     lifecycle_stage = models.CharField(
         max_length=16, choices=LifecycleStage.choices, blank=True, help_text="Empty: any stage."
     )
+    selects = models.CharField(
+        max_length=16, choices=RetentionSelection.choices, default=RetentionSelection.INACTIVE
+    )
     inactivity_months = models.PositiveSmallIntegerField(
         validators=[MinValueValidator(1), MaxValueValidator(600)],
-        help_text="No order and no change to the record for this long.",
+        help_text="No order and no change to the record for this long (for redundant "
+        "records: this long since a steward marked them).",
     )
     consent_condition = models.CharField(
         max_length=32, choices=ConsentCondition.choices, default=ConsentCondition.NO_CURRENT_GRANT
@@ -57,6 +70,10 @@ class RetentionPolicy(models.Model):
             ),
             models.CheckConstraint(
                 condition=Q(inactivity_months__gte=1), name="retention_policy_inactivity_positive"
+            ),
+            models.CheckConstraint(
+                condition=Q(selects__in=RetentionSelection.values),
+                name="retention_policy_selects_known",
             ),
         ]
 

@@ -90,7 +90,7 @@ def consent_check(
             add("expires_at", "Only a grant can expire.")
         elif expires_at <= occurred_at:
             add("expires_at", "Expiry must be after the event.")
-    if errors:
+    if errors or found is None:
         raise ValidationError(errors)
     return found
 
@@ -139,18 +139,24 @@ def consent_record(
         actor=actor,
         expires_at=expires_at,
     )
+    _consent_changed(event)
+    return event
+
+
+def _consent_changed(event: Consent) -> None:
+    """Tell webhook subscribers of one new consent event."""
     webhook_emit(
         event_type=EventType.CONSENT_CHANGED,
         data={
             "id": event.public_id,
-            "customer": customer.public_id,
-            "purpose": found.code,
-            "channel": channel,
-            "status": status,
-            "occurred_at": occurred_at,
+            # A new event is always someone's (the customer goes only at erasure).
+            "customer": event.customer.public_id if event.customer else None,
+            "purpose": event.purpose.code,
+            "channel": event.channel,
+            "status": event.status,
+            "occurred_at": event.occurred_at,
         },
     )
-    return event
 
 
 def consent_grant(*, customer: Customer, purpose, channel: str, **kwargs) -> Consent:
@@ -217,6 +223,8 @@ def objection_register(
         for channel in (purpose.channels or Channel.values)
     ]
     Consent.objects.bulk_create(events)
+    for event in events:
+        _consent_changed(event)
     suppression_add(
         email=customer.email,
         phone=customer.phone,

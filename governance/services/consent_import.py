@@ -165,7 +165,7 @@ def _resolve(row: dict, by_external, by_email) -> int:
 
 def _event(row: dict, customer_id: int, purposes: dict[str, Purpose], source: str) -> Consent:
     errors: dict[str, list[str]] = {}
-    times = {}
+    times: dict[str, dt.datetime | None] = {}
     for name in ("occurred_at", "expires_at"):
         try:
             times[name] = _when(row.get(name, ""))
@@ -173,7 +173,8 @@ def _event(row: dict, customer_id: int, purposes: dict[str, Purpose], source: st
             errors[name] = [f"“{row[name]}” is not a date or date-time (use ISO 8601)."]
     if not errors and times["occurred_at"] is None:
         errors["occurred_at"] = ["Say when the person gave or withdrew consent."]
-    if errors:
+    occurred_at = times["occurred_at"]
+    if errors or occurred_at is None:
         raise ValidationError(errors)
     code = (row.get("purpose") or "").strip()
     purpose = purposes.get(code, code)
@@ -182,7 +183,7 @@ def _event(row: dict, customer_id: int, purposes: dict[str, Purpose], source: st
             purpose=purpose,
             channel=(row.get("channel") or "").strip(),
             status=(row.get("status") or "").strip(),
-            occurred_at=times["occurred_at"],
+            occurred_at=occurred_at,
             capture_method=(row.get("method") or "").strip(),
             source=(row.get("source") or "").strip() or source,
             wording_version=(row.get("wording_version") or "").strip(),
@@ -199,7 +200,7 @@ def _event(row: dict, customer_id: int, purposes: dict[str, Purpose], source: st
         purpose=purpose,
         channel=row["channel"].strip(),
         status=row["status"].strip(),
-        occurred_at=times["occurred_at"],
+        occurred_at=occurred_at,
         capture_method=row["method"].strip(),
         source=((row.get("source") or "").strip() or source)[:200],
         wording_version=(row.get("wording_version") or "").strip(),

@@ -13,6 +13,8 @@ keeps their consent events as proof, without the personal data."""
 
 from __future__ import annotations
 
+from functools import partial
+
 from django.db import transaction
 
 from customers.erasure import (
@@ -46,7 +48,7 @@ def _delete_request_packages(customer_ids: list[int]) -> int:
     )
     for request in requests:
         stored = request.package
-        transaction.on_commit(lambda stored=stored: stored.storage.delete(stored.name))
+        transaction.on_commit(partial(stored.storage.delete, stored.name))
     DataSubjectRequest.objects.filter(pk__in=[r.pk for r in requests]).update(package="")
     return len(requests)
 
@@ -74,6 +76,7 @@ def customer_erase(
         reason=reason,
         action=action,
         retention_run=retention_run,
+        # The erased record's old address can then say "erased" (customers' page).
         record_key=Tombstone.record_key_for(customer.public_id),
     )
     for record in family:
@@ -91,7 +94,7 @@ def customer_erase(
         customer=None, tombstone=tombstone, evidence=""
     )
     order_ids, line_ids = customer_records_erase(
-        customers=family, delete=action == ErasureAction.DELETE, reference=tombstone.reference
+        customers=family, delete=action == ErasureAction.DELETE, reference=str(tombstone.reference)
     )
     if action == ErasureAction.DELETE:
         counts["orders"] = len(order_ids)

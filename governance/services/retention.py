@@ -7,11 +7,11 @@ import datetime as dt
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Count, Exists, F, Max, OuterRef, QuerySet
+from django.db.models import Case, Count, Exists, F, Max, OuterRef, Q, QuerySet, Subquery, When
 from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 
-from customers.models import Customer, Order
+from customers.models import Customer, Order, ProposalStatus, RedundancyProposal
 from governance.models import (
     Consent,
     ConsentCondition,
@@ -20,6 +20,7 @@ from governance.models import (
     RetentionCandidate,
     RetentionPolicy,
     RetentionRun,
+    RetentionSelection,
     RunStatus,
 )
 from governance.services.audit import audit_record
@@ -52,28 +53,58 @@ def _granted_now():
     )
 
 
+# The change reasons customers.services gives archiving and restoring: a
+# change of the record's state, not activity.
+_ARCHIVE_REASONS = Q(history_change_reason__startswith="archived") | Q(
+    history_change_reason="restored"
+)
+
+
+def _last_change():
+    """When the record last changed, not counting archiving: archiving stamps
+    ``updated_at``, so for an archived record whose last save was the archiving
+    the clock reads the last version before it in the record's history."""
+    history = Customer.history.model
+    before_archiving = (
+        history.objects.filter(id=OuterRef("pk"))
+        .exclude(_ARCHIVE_REASONS)
+        .order_by("-history_date")
+        .values("updated_at")[:1]
+    )
+    return Case(
+        When(
+            archived_at__isnull=False,
+            updated_at__lte=F("archived_at") + dt.timedelta(minutes=1),
+            then=Coalesce(Subquery(before_archiving), F("created_at")),
+        ),
+        default=F("updated_at"),
+    )
+
+
 def retention_matches(policy: RetentionPolicy, *, cutoff: dt.datetime) -> QuerySet[Customer]:
-    """The customers the policy says to erase: inactive (no order, no change
-    to the record) since before ``cutoff``, of its stage, in its consent state.
-    Records already erased are not matched again."""
+    """The customers the policy says to erase, of its stage, in its consent
+    state: inactive (no order, no change to the record; archiving is no
+    change) since before ``cutoff``, or, for a policy of redundant records,
+    marked redundant by a data steward before ``cutoff``. Archived records
+    are matched like any other; records already erased are not matched again."""
     last_order = (
         Order.objects.filter(customer=OuterRef("pk"))
         .values("customer")
         .annotate(last=Max("ordered_at"))
         .values("last")
     )
-    # A merged record is not a person of its own: its survivor stands for
-    # the person, and erasing the survivor erases it too.
-    customers = (
-        Customer.objects.exclude(source="erased")
-        .filter(merged_into__isnull=True)
-        .annotate(
-            last_activity=Greatest(
-                "updated_at", Coalesce(last_order[:1], F("created_at")), F("created_at")
-            )
+    customers = Customer.objects.exclude(source="erased").annotate(
+        last_activity=Greatest(
+            _last_change(), Coalesce(last_order[:1], F("created_at")), F("created_at")
         )
-        .filter(last_activity__lt=cutoff)
     )
+    if policy.selects == RetentionSelection.REDUNDANT:
+        marked = RedundancyProposal.objects.filter(
+            customer=OuterRef("pk"), status=ProposalStatus.APPROVED, decided_at__lt=cutoff
+        )
+        customers = customers.filter(Exists(marked))
+    else:
+        customers = customers.filter(last_activity__lt=cutoff)
     if policy.lifecycle_stage:
         customers = customers.filter(lifecycle_stage=policy.lifecycle_stage)
     if policy.consent_condition == ConsentCondition.NO_CURRENT_GRANT:
@@ -113,7 +144,8 @@ def retention_run_prepare(
             "stage": row["lifecycle_stage"],
             "last_activity": row["last_activity"].isoformat(),
         }
-        for row in matches.filter(pk__in=frozen.values("pk"))
+        # last_activity is annotated by retention_matches, which the type checker cannot see.
+        for row in matches.filter(pk__in=frozen.values("pk"))  # type: ignore[misc]
         .order_by("last_activity")
         .values("public_id", "lifecycle_stage", "last_activity")[:SAMPLE_SIZE]
     ]

@@ -1,3 +1,3 @@
 """Admin for managers: approvals as actions that call the services."""
 
-from insight.admin import business, evaluation, feedback, strategy  # noqa: F401  (registers)
+from insight.admin import business, evaluation, feedback, strategy, system  # noqa: F401

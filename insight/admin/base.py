@@ -131,3 +131,12 @@ class RecordInline(admin.TabularInline):
 
     def has_add_permission(self, request, obj=None) -> bool:
         return False
+
+
+class RaisesImprovements:
+    """Admins of what feeds the improvement backlog (problems, feedback,
+    evaluations): their "Add to the improvement backlog" action shows to
+    those who may add to it."""
+
+    def has_raise_permission(self, request) -> bool:
+        return request.user.has_perm("insight.add_improvement")

@@ -3,7 +3,7 @@
 from django.contrib import admin
 
 from insight import services
-from insight.admin.base import ApprovalAdmin, RecordInline
+from insight.admin.base import ApprovalAdmin, RaisesImprovements, RecordInline
 from insight.admin_actions import decision_action
 from insight.models import (
     Evaluation,
@@ -23,7 +23,7 @@ class ResultInline(RecordInline):
 
 
 @admin.register(Evaluation)
-class EvaluationAdmin(ApprovalAdmin):
+class EvaluationAdmin(RaisesImprovements, ApprovalAdmin):
     """Evaluations open from triggers and are submitted from their page;
     here a manager reads them and approves the recommendation."""
 
@@ -70,12 +70,19 @@ class EvaluationAdmin(ApprovalAdmin):
     inlines = [TriggerInline, ResultInline]
     actions = [
         decision_action(
+            services.system.improvement_from_evaluation,
+            name="raise_improvements",
+            verb="Add to the improvement backlog",
+            argument="evaluation",
+            permission="raise",
+        ),
+        decision_action(
             services.evaluation_approve,
             name="approve_evaluations",
             verb="Approve",
             argument="evaluation",
             permission="approve",
-        )
+        ),
     ]
 
     def has_add_permission(self, request) -> bool:

@@ -3,7 +3,7 @@
 from django.contrib import admin
 
 from insight import services
-from insight.admin.base import GuardedAdmin
+from insight.admin.base import GuardedAdmin, RaisesImprovements
 from insight.admin_actions import decision_action
 from insight.models import (
     Feedback,
@@ -12,7 +12,7 @@ from insight.models import (
 
 
 @admin.register(Feedback)
-class FeedbackAdmin(GuardedAdmin):
+class FeedbackAdmin(RaisesImprovements, GuardedAdmin):
     creator_field = "author"
     list_display = ("created_at", "source", "rating", "comment", "page", "author", "strategy")
     list_filter = ("source", "rating")
@@ -21,6 +21,15 @@ class FeedbackAdmin(GuardedAdmin):
     raw_id_fields = ("stakeholder", "customer", "strategy")
     readonly_fields = ("author", "created_at")
     date_hierarchy = "created_at"
+    actions = [
+        decision_action(
+            services.system.improvement_from_feedback,
+            name="raise_improvements",
+            verb="Add to the improvement backlog",
+            argument="feedback",
+            permission="raise",
+        ),
+    ]
 
 
 def _problem_action(service, name: str, verb: str, text_argument: str):
@@ -36,13 +45,22 @@ def _problem_action(service, name: str, verb: str, text_argument: str):
 
 
 @admin.register(Problem)
-class ProblemAdmin(admin.ModelAdmin):
+class ProblemAdmin(RaisesImprovements, admin.ModelAdmin):
     """Problems are reported from the Problems page (so that a serious one
     opens its reviews); here they are triaged and resolved."""
 
-    list_display = ("title", "severity", "status", "reported_by", "reported_at", "assigned_to")
-    list_filter = ("status", "severity")
-    list_select_related = ("reported_by", "assigned_to")
+    list_display = (
+        "title",
+        "severity",
+        "status",
+        "strategy",
+        "area",
+        "reported_by",
+        "reported_at",
+        "assigned_to",
+    )
+    list_filter = ("status", "severity", "area")
+    list_select_related = ("reported_by", "assigned_to", "strategy")
     search_fields = ("title", "report", "resolution")
     date_hierarchy = "reported_at"
     fields = (
@@ -51,6 +69,7 @@ class ProblemAdmin(admin.ModelAdmin):
         "severity",
         "status",
         "strategy",
+        "area",
         "reported_by",
         "reported_at",
         "assigned_to",
@@ -65,6 +84,7 @@ class ProblemAdmin(admin.ModelAdmin):
         "severity",
         "status",
         "strategy",
+        "area",
         "reported_by",
         "reported_at",
         "triage_notes",
@@ -74,6 +94,13 @@ class ProblemAdmin(admin.ModelAdmin):
     )
     raw_id_fields = ("assigned_to",)
     actions = [
+        decision_action(
+            services.system.improvement_from_problem,
+            name="raise_improvements",
+            verb="Add to the improvement backlog",
+            argument="problem",
+            permission="raise",
+        ),
         _problem_action(services.feedback.problem_triage_as_reported, "triage", "Triage", "notes"),
         _problem_action(
             services.feedback.problem_triage_as_high,

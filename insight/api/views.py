@@ -11,6 +11,7 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
 from insight import services
+from insight.api import filters
 from insight.api import serializers as s
 from insight.models import Evaluation, Insight, InsightStrategy, SuccessCriterion
 from insight.services.records import record_create, record_update
@@ -26,10 +27,6 @@ class ReadPermission(RoleModelPermissions):
 
 class _ListRetrieve(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     lookup_field = "public_id"
-
-    def filter_by_strategy(self, queryset):
-        strategy = self.request.query_params.get("strategy")
-        return queryset.filter(strategy__public_id=strategy) if strategy else queryset
 
     def respond(self, instance, code=status.HTTP_200_OK):
         instance = self.get_queryset().get(pk=instance.pk)
@@ -51,10 +48,10 @@ class StrategyViewSet(_ListRetrieve):
             return s.StrategyOutputSerializer
         return s.StrategyDetailSerializer
 
+    filterset_class = filters.StrategyFilter
+
     def get_queryset(self):
-        queryset = InsightStrategy.objects.select_related("owner", "approved_by")
-        wanted = self.request.query_params.get("status")
-        return queryset.filter(status=wanted) if wanted else queryset
+        return InsightStrategy.objects.select_related("owner", "approved_by")
 
     @extend_schema(request=s.StrategyInputSerializer, responses={201: s.StrategyDetailSerializer})
     def create(self, request):
@@ -79,6 +76,21 @@ class StrategyViewSet(_ListRetrieve):
         services.strategy_transition(
             strategy=strategy, to=data["to"], actor=request.user, reason=data["reason"]
         )
+        return self.respond(strategy)
+
+    @extend_schema(request=s.CommentInputSerializer, responses={200: s.StrategyDetailSerializer})
+    @action(
+        detail=True,
+        methods=["post"],
+        url_path="agree-plan",
+        permission_classes=[IsAuthenticated, ReadPermission],
+    )
+    def agree_plan(self, request, public_id=None):
+        """Agree the collection plan: its tasks' dates and budgets become the
+        baseline (a manager who does not own the strategy)."""
+        data = self.payload(s.CommentInputSerializer)
+        strategy = self.get_object()
+        services.plan_agree(strategy=strategy, actor=request.user, **data)
         return self.respond(strategy)
 
     @extend_schema(request=s.ReasonInputSerializer, responses={201: s.EvaluationOutputSerializer})
@@ -114,8 +126,10 @@ class CriterionViewSet(_ListRetrieve):
     serializer_class = s.CriterionOutputSerializer
     pagination_class = PublicIdPagination
 
+    filterset_class = filters.CriterionFilter
+
     def get_queryset(self):
-        return self.filter_by_strategy(SuccessCriterion.objects.select_related("strategy"))
+        return SuccessCriterion.objects.select_related("strategy")
 
     @extend_schema(request=s.CriterionInputSerializer, responses={201: s.CriterionOutputSerializer})
     def create(self, request):
@@ -157,10 +171,10 @@ class EvaluationViewSet(_ListRetrieve):
             "strategy", "submitted_by", "approved_by"
         ).prefetch_related("triggers__actor", "results__criterion")
 
+    filterset_class = filters.EvaluationFilter
+
     def get_queryset(self):
-        queryset = self.filter_by_strategy(self.base_queryset())
-        wanted = self.request.query_params.get("status")
-        return queryset.filter(status=wanted) if wanted else queryset
+        return self.base_queryset()
 
     @extend_schema(
         request=s.EvaluationSubmitSerializer, responses={200: s.EvaluationOutputSerializer}
@@ -187,13 +201,10 @@ class InsightViewSet(_ListRetrieve):
 
     serializer_class = s.InsightOutputSerializer
 
+    filterset_class = filters.InsightFilter
+
     def get_queryset(self):
-        queryset = self.filter_by_strategy(Insight.objects.select_related("strategy", "owner"))
-        for name in ("status", "confidence"):
-            wanted = self.request.query_params.get(name)
-            if wanted:
-                queryset = queryset.filter(**{name: wanted})
-        return queryset
+        return Insight.objects.select_related("strategy", "owner")
 
     @extend_schema(request=s.InsightInputSerializer, responses={201: s.InsightOutputSerializer})
     def create(self, request):

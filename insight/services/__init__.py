@@ -1,6 +1,7 @@
 """Writes of the insight app. Pages, the API, admin actions, commands and
 tasks all call these functions."""
 
+from insight.services import system  # noqa: F401  (services.system.*)
 from insight.services.business import (
     business_case_approve,
     business_case_create,

@@ -18,13 +18,13 @@ from insight.models import (
 )
 from insight.services import guards
 from insight.services.lifecycle import (
-    locked,
     now,
     refuse,
     require_permission,
     require_status,
     transition_record,
 )
+from mis.locks import lock_one
 
 APPROVE_PERMISSION = "insight.approve_businesscase"
 
@@ -83,7 +83,7 @@ def business_case_missing(case: BusinessCase) -> list[str]:
         missing.append("at least one assessed risk")
     if case.recommended_option_id is None:
         missing.append("a recommended option")
-    elif case.recommended_option.case_id != case.pk:
+    elif case.recommended_option is None or case.recommended_option.case_id != case.pk:
         missing.append("a recommended option that is one of its own options")
     return missing
 
@@ -91,7 +91,7 @@ def business_case_missing(case: BusinessCase) -> list[str]:
 @transaction.atomic
 def business_case_submit(*, case: BusinessCase, actor, reason: str = "") -> BusinessCase:
     """Send a draft (or a rejected case, reworked) to the decision makers."""
-    case = locked(case)
+    case = lock_one(case)
     if actor is None or (
         actor.pk != case.author_id and not actor.has_perm("insight.change_businesscase")
     ):
@@ -114,7 +114,7 @@ def business_case_submit(*, case: BusinessCase, actor, reason: str = "") -> Busi
 
 def _decide(case: BusinessCase, *, actor, to_status: str, comment: str) -> BusinessCase:
     doing = "approve" if to_status == BusinessCaseStatus.APPROVED else "reject"
-    case = locked(case)
+    case = lock_one(case)
     require_permission(actor, APPROVE_PERMISSION, f"{doing} business cases")
     if actor.pk == case.author_id:
         raise PermissionDenied(f"Nobody may {doing} their own business case.")

@@ -30,7 +30,6 @@ from insight.models import (
 from insight.models import StrategyStatus as S
 from insight.services import strategy as strategies
 from insight.services.lifecycle import (
-    locked,
     now,
     refuse,
     require_permission,
@@ -38,6 +37,7 @@ from insight.services.lifecycle import (
     transition_record,
 )
 from mis import metrics
+from mis.locks import lock_one
 
 # Strategies in force: the ones reviews and triggers apply to.
 IN_FORCE = (S.IMPLEMENTING, S.MAINTAINED, S.EVALUATING)
@@ -56,7 +56,7 @@ def review_trigger_fire(
     """Record why the strategy needs a review, opening one if none is open.
     Returns None when the strategy is not in force or this trigger (kind and
     key) is already on the open evaluation."""
-    strategy = locked(strategy)
+    strategy = lock_one(strategy)
     if strategy.status not in IN_FORCE:
         return None
     evaluation = open_evaluation_of(strategy)
@@ -166,6 +166,7 @@ def reviews_open_due(*, today: dt.date) -> int:
     ).values_list("pk", "next_review_on", "review_interval_months")
     opened = 0
     for pk, day, months in due.order_by("pk").iterator():
+        assert day is not None  # filtered on it
         with transaction.atomic():
             claimed = InsightStrategy.objects.filter(pk=pk, next_review_on=day).update(
                 next_review_on=strategies.add_months(day, months)
@@ -214,7 +215,9 @@ def quality_check(*, today: dt.date) -> int:
         status__in=IN_FORCE, quality_threshold__isnull=False
     ).order_by("pk"):
         measured = metrics.measure(strategy.quality_metric, params=strategy.quality_params)
-        if measured.value is not None and measured.value < strategy.quality_threshold:
+        threshold = strategy.quality_threshold
+        assert threshold is not None  # filtered on it
+        if measured.value is not None and measured.value < threshold:
             fired += bool(
                 review_trigger_fire(
                     strategy=strategy,
@@ -222,7 +225,7 @@ def quality_check(*, today: dt.date) -> int:
                     key="quality",
                     reason=(
                         f"{measured.metric.label} is {measured.display}, below the threshold "
-                        f"of {strategy.quality_threshold.normalize():f}."
+                        f"of {threshold.normalize():f}."
                     ),
                 )
             )
@@ -230,12 +233,16 @@ def quality_check(*, today: dt.date) -> int:
 
 
 def review_sweep(*, today: dt.date | None = None) -> dict[str, int]:
-    """The daily review check: scheduled reviews, breached criteria, quality."""
+    """The daily review check: scheduled reviews, breached criteria, quality,
+    and codes of practice due a review."""
+    from insight.services.system import codes_of_practice_review_due
+
     today = today or timezone.localdate()
     return {
         "scheduled": reviews_open_due(today=today),
         "criteria_breached": criteria_breaches_check(today=today),
         "quality_below_threshold": quality_check(today=today),
+        "codes_of_practice": codes_of_practice_review_due(today=today),
     }
 
 
@@ -250,7 +257,7 @@ def evaluation_submit(
     feedback_summary: str | None = None,
 ) -> Evaluation:
     """Measure the criteria a last time and put the recommendation to a manager."""
-    evaluation = locked(evaluation)
+    evaluation = lock_one(evaluation)
     require_permission(actor, "insight.change_evaluation", "submit evaluations")
     require_status(evaluation, [EvaluationStatus.OPEN], "be submitted")
     if recommendation not in Recommendation.values:
@@ -281,7 +288,7 @@ def evaluation_submit(
 @transaction.atomic
 def evaluation_approve(*, evaluation: Evaluation, actor, comment: str = "") -> Evaluation:
     """Agree the recommendation: the strategy is maintained or modified."""
-    evaluation = locked(evaluation)
+    evaluation = lock_one(evaluation)
     require_permission(actor, APPROVE_PERMISSION, "approve evaluations")
     if evaluation.submitted_by_id == actor.pk:
         raise PermissionDenied("Nobody may approve their own evaluation.")

@@ -12,17 +12,19 @@ from insight.models import (
     InsightStrategy,
     Problem,
     ProblemStatus,
+    SystemArea,
     TriggerKind,
 )
-from insight.services.evaluation import IN_FORCE, review_trigger_fire
+from insight.services.evaluation import review_trigger_fire
 from insight.services.lifecycle import (
-    locked,
     now,
     refuse,
     require_permission,
     require_status,
     transition_record,
 )
+from insight.services.system import improvement_raise
+from mis.locks import lock_one
 
 
 def _check_rating(rating) -> int | None:
@@ -87,30 +89,48 @@ def feedback_record(
 
 
 def _review_if_serious(problem: Problem, actor) -> None:
-    """A serious problem calls each strategy it affects into review: the one
-    named, or every strategy in force when it is a problem of the system."""
+    """A serious problem calls the strategy it names (and only that one) into
+    review; a serious problem of the system itself goes on the improvement
+    backlog instead."""
     if problem.severity not in SERIOUS:
         return
-    strategies = (
-        [problem.strategy]
-        if problem.strategy_id
-        else InsightStrategy.objects.filter(status__in=IN_FORCE).order_by("pk")
-    )
-    for strategy in strategies:
+    if problem.strategy is not None:
         review_trigger_fire(
-            strategy=strategy,
+            strategy=problem.strategy,
             kind=TriggerKind.SERIOUS_PROBLEM,
             key=f"problem:{problem.pk}",
             reason=f"{problem.get_severity_display()} problem logged: {problem.title}.",
             actor=actor,
         )
+    else:
+        improvement_raise(
+            actor=None,
+            title=problem.title,
+            description=f"{problem.get_area_display()}: {problem.report}",
+            problem=problem,
+        )
 
 
 @transaction.atomic
-def problem_report(*, actor, title: str, report: str, severity: str, strategy=None) -> Problem:
+def problem_report(
+    *,
+    actor,
+    title: str,
+    report: str,
+    severity: str,
+    strategy: InsightStrategy | None = None,
+    area: str = SystemArea.WHOLE,
+) -> Problem:
+    """Log a problem with the strategy it affects (if any) and the part of
+    the system it is about."""
     require_permission(actor, "insight.add_problem", "report problems")
     problem = Problem(
-        title=title, report=report, severity=severity, strategy=strategy, reported_by=actor
+        title=title,
+        report=report,
+        severity=severity,
+        strategy=strategy,
+        area=area or SystemArea.WHOLE,
+        reported_by=actor,
     )
     problem.full_clean()
     problem.save()
@@ -124,7 +144,7 @@ def problem_triage(
 ) -> Problem:
     """Confirm (or change) the severity and say who deals with it. Raising a
     problem to serious opens the review then."""
-    problem = locked(problem)
+    problem = lock_one(problem)
     require_permission(actor, "insight.change_problem", "triage problems")
     require_status(problem, [ProblemStatus.REPORTED, ProblemStatus.TRIAGED], "be triaged")
     problem.severity = severity
@@ -145,7 +165,7 @@ def problem_triage(
 
 @transaction.atomic
 def problem_resolve(*, problem: Problem, actor, resolution: str) -> Problem:
-    problem = locked(problem)
+    problem = lock_one(problem)
     require_permission(actor, "insight.change_problem", "resolve problems")
     require_status(problem, [ProblemStatus.TRIAGED], "be resolved")
     if not (resolution or "").strip():

@@ -7,7 +7,9 @@ written here, once. The record services (``records.record_save`` and
   judging or has agreed stays as it was.
 - A strategy, with its criteria, requirements, their collection options and
   its consultations, changes only while it is a draft, in consultation or
-  being modified after an evaluation.
+  being modified after an evaluation. A consultation may be added at any
+  stage (stakeholders are consulted during evaluations too), but one recorded
+  on a locked case or strategy stays as it was.
 - An evaluation changes only while it is open.
 - A task of an agreed plan keeps its agreed dates and budget: they change by
   a revision a manager approves (``plan.task_revision_propose``), and the
@@ -124,9 +126,15 @@ def require_changeable(instance: models.Model, *, before: models.Model | None = 
     the record was locked, or it would join (or be) a locked record."""
     if before is not None and (reason := lock_reason(before)):
         _refuse(*reason)
+    if before is None and isinstance(instance, Consultation):
+        return  # a stakeholder may be consulted at any stage; what they said stays
     if reason := lock_reason(instance):
         _refuse(*reason)
-    if isinstance(instance, CollectionTask) and before is not None and task_is_agreed(before):
+    if (
+        isinstance(instance, CollectionTask)
+        and isinstance(before, CollectionTask)
+        and task_is_agreed(before)
+    ):
         changed = [f for f in AGREED_TASK_FIELDS if getattr(before, f) != getattr(instance, f)]
         if "strategy" in changed:
             _refuse("strategy", "A task of an agreed plan stays with its strategy.")

@@ -4,6 +4,7 @@ which state, and the record of it written in the same transaction."""
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any, TypeVar
 
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -11,9 +12,10 @@ from django.db import models
 from django.utils import timezone
 
 from insight.models import Transition
-from mis.locks import lock_one
 
 SYSTEM = "system"  # the actor name of changes made by scheduled tasks
+
+M = TypeVar("M", bound=models.Model)
 
 
 def require_permission(actor, permission: str, doing: str) -> None:
@@ -21,7 +23,8 @@ def require_permission(actor, permission: str, doing: str) -> None:
         raise PermissionDenied(f"You do not have permission to {doing}.")
 
 
-def require_status(subject: models.Model, allowed: Iterable[str], doing: str) -> None:
+def require_status(subject: Any, allowed: Iterable[str], doing: str) -> None:
+    """``subject`` is a model with a ``status`` field of choices."""
     allowed = tuple(allowed)
     if subject.status not in allowed:
         labels = dict(subject._meta.get_field("status").choices)
@@ -43,14 +46,8 @@ def refuse(field: str, message: str, code: str) -> None:
     raise ValidationError({field: message}, code=code)
 
 
-def locked(subject: models.Model) -> models.Model:
-    """The row again, locked for the rest of the transaction, so two people
-    deciding at once cannot both pass the guards."""
-    return lock_one(subject)
-
-
 def transition_record(
-    *, subject: models.Model, to_status: str, actor, reason: str = "", **changes
+    *, subject: Any, to_status: str, actor, reason: str = "", **changes
 ) -> Transition:
     """Move ``subject`` to ``to_status`` (saving ``changes`` with it) and record
     who, when and why. Call inside the service's transaction, after its guards."""

@@ -18,13 +18,13 @@ from django.db.models import F
 from insight.models import CollectionTask, InsightStrategy, RevisionStatus, TaskRevision
 from insight.models import StrategyStatus as S
 from insight.services.lifecycle import (
-    locked,
     now,
     refuse,
     require_permission,
     require_status,
     transition_record,
 )
+from mis.locks import lock_one
 
 AGREE_PERMISSION = "insight.approve_insightstrategy"
 REVISE_PERMISSION = "insight.change_collectiontask"
@@ -47,7 +47,7 @@ def plan_is_agreed(strategy: InsightStrategy) -> bool:
 def plan_agree(*, strategy: InsightStrategy, actor, comment: str = "") -> int:
     """Agree the plan: every task not yet agreed takes its dates and budget
     as its baseline. Returns how many tasks joined the agreement."""
-    strategy = locked(strategy)
+    strategy = lock_one(strategy)
     require_permission(actor, AGREE_PERMISSION, "agree collection plans")
     if actor.pk == strategy.owner_id:
         raise PermissionDenied("Nobody may agree the plan of their own strategy.")
@@ -89,7 +89,7 @@ def task_revision_propose(
 ) -> TaskRevision:
     """Propose new dates or a new budget for a task of an agreed plan. The
     task keeps its figures until a manager approves."""
-    task = locked(task)
+    task = lock_one(task)
     require_permission(actor, REVISE_PERMISSION, "propose plan revisions")
     if task.baseline_due_on is None:
         refuse(
@@ -127,7 +127,7 @@ def task_revision_propose(
 
 def _decide(revision: TaskRevision, *, actor, approve: bool, comment: str) -> TaskRevision:
     doing = "approve" if approve else "reject"
-    revision = locked(revision)
+    revision = lock_one(revision)
     require_permission(actor, DECIDE_PERMISSION, f"{doing} plan revisions")
     if actor.pk == revision.proposed_by_id:
         raise PermissionDenied(f"Nobody may {doing} their own revision.")

@@ -18,7 +18,7 @@ def consultation_record(
     held_on: dt.date,
     topic: str,
     feedback_summary: str,
-    committed: bool,
+    committed: bool = False,
     business_case=None,
     strategy=None,
 ) -> Consultation:

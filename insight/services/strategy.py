@@ -26,7 +26,6 @@ from insight.models import (
 )
 from insight.models import StrategyStatus as S
 from insight.services.lifecycle import (
-    locked,
     now,
     refuse,
     require_permission,
@@ -36,6 +35,7 @@ from insight.services.lifecycle import (
 from insight.services.records import record_create, record_update
 from integrations.events import EventType
 from integrations.services import webhook_emit
+from mis.locks import lock_one
 
 CHANGE_PERMISSION = "insight.change_insightstrategy"
 APPROVE_PERMISSION = "insight.approve_insightstrategy"
@@ -94,7 +94,7 @@ class Move:
     system_allowed: bool = False  # a scheduled task (actor None) may make it
 
 
-MOVES = {
+MOVES: dict[str, Move] = {
     S.IN_CONSULTATION: Move(
         S.IN_CONSULTATION,
         (S.DRAFT, S.MODIFIED),
@@ -183,11 +183,11 @@ def strategy_transition(
     change without the right to edit strategies); only moves that a scheduled
     task may make (``system_allowed``) accept it."""
     try:
-        move = MOVES[to]
-    except KeyError:
+        move = MOVES[S(to)]
+    except (ValueError, KeyError):
         refuse("to", f"“{to}” is not a state a strategy can be moved to.", "unknown_state")
     with transaction.atomic():
-        strategy = locked(strategy)
+        strategy = lock_one(strategy)
         label = dict(S.choices)[to].lower()
         if not ((actor is None or by_trigger) and move.system_allowed):
             require_permission(actor, move.permission, f"move a strategy to “{label}”")

@@ -20,6 +20,7 @@ from insight.views.strategies import (
     strategy_legal_review,
     strategy_move,
 )
+from insight.views.system import system_page
 
 __all__ = [
     "business_case_detail",
@@ -44,4 +45,5 @@ __all__ = [
     "strategy_legal_review",
     "strategy_move",
     "strategy_plan",
+    "system_page",
 ]

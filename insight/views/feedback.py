@@ -12,10 +12,13 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from insight import effectiveness, services
 from insight.admin_actions import refusal_text
 from insight.models import (
+    InsightStrategy,
     Problem,
     ProblemStatus,
     Severity,
+    SystemArea,
 )
+from insight.services.evaluation import IN_FORCE
 
 
 def _safe_next(request, fallback: str) -> str:
@@ -68,6 +71,10 @@ def problem_list(request):
             "problems": queryset[:200],
             "statuses": ProblemStatus.choices,
             "severities": Severity.choices,
+            "areas": SystemArea.choices,
+            "strategies": InsightStrategy.objects.filter(status__in=IN_FORCE).only(
+                "public_id", "title"
+            ),
             "status": status or "",
             "severity": severity or "",
         },
@@ -77,12 +84,19 @@ def problem_list(request):
 @require_POST
 @permission_required("insight.add_problem", raise_exception=True)
 def problem_report(request):
+    strategy = None
+    if request.POST.get("strategy"):
+        strategy = InsightStrategy.objects.filter(public_id=request.POST["strategy"]).first()
     try:
+        if request.POST.get("strategy") and strategy is None:
+            raise ValidationError({"strategy": "No such strategy."})
         problem = services.problem_report(
             actor=request.user,
             title=request.POST.get("title", ""),
             report=request.POST.get("report", ""),
             severity=request.POST.get("severity", ""),
+            strategy=strategy,
+            area=request.POST.get("area", ""),
         )
     except ValidationError as error:
         messages.error(request, refusal_text(error))

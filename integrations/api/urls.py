@@ -1,8 +1,7 @@
-from rest_framework.routers import SimpleRouter
-
 from integrations.api import views
+from mis.api.routers import ApiSimpleRouter
 
-router = SimpleRouter()
+router = ApiSimpleRouter()
 router.register(
     "webhooks/subscriptions", views.WebhookSubscriptionViewSet, basename="webhook-subscription"
 )

@@ -34,7 +34,7 @@ def _refuse(message: str):
     raise ValidationError({"url": message})
 
 
-def _internal(address: ipaddress._BaseAddress) -> bool:
+def _internal(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
     return (
         address.is_loopback
         or address.is_private
@@ -69,7 +69,7 @@ def endpoint_check(*, url: str) -> Endpoint:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except socket.gaierror:
         _refuse(f"The host “{host}” cannot be resolved.")
-    addresses = [ipaddress.ip_address(info[4][0].split("%")[0]) for info in infos]
+    addresses = [ipaddress.ip_address(str(info[4][0]).split("%")[0]) for info in infos]
     allowed_hosts = {h.lower() for h in settings.WEBHOOK_ALLOWED_HOSTS}
     if host not in allowed_hosts:
         internal = [str(a) for a in addresses if _internal(a)]
@@ -88,18 +88,20 @@ class _PinnedHTTPSConnection(http.client.HTTPSConnection):
     """HTTPS to a checked address, with the certificate checked for the host name."""
 
     def __init__(self, address: str, host: str, port: int, timeout: float):
-        super().__init__(host, port, timeout=timeout, context=ssl.create_default_context())
+        self._tls = ssl.create_default_context()
+        super().__init__(host, port, timeout=timeout, context=self._tls)
         self._address = address
 
     def connect(self):
         sock = socket.create_connection((self._address, self.port), self.timeout)
-        self.sock = self._context.wrap_socket(sock, server_hostname=self.host)
+        self.sock = self._tls.wrap_socket(sock, server_hostname=self.host)
 
 
 def endpoint_post(*, endpoint: Endpoint, body: bytes, headers: dict[str, str]) -> int:
     """POST ``body`` and return the status code. Raises OSError (and its
     subclasses: timeouts, refused connections, TLS errors) on no answer."""
     timeout = settings.WEBHOOK_TIMEOUT_SECONDS
+    connection: http.client.HTTPConnection
     if endpoint.scheme == "https":
         connection = _PinnedHTTPSConnection(endpoint.address, endpoint.host, endpoint.port, timeout)
     else:

@@ -40,7 +40,7 @@ def api_key_check(
 ) -> tuple[str, list[str], dt.datetime]:
     """The cleaned name, scopes and expiry of a new key; ValidationError per field."""
     now = timezone.now()
-    errors = {}
+    errors: dict[str, str | list[str]] = {}
     if not (name or "").strip():
         errors["name"] = "Name the key after the system that will use it."
     expires_at = expires_at or now + dt.timedelta(days=settings.API_KEY_DEFAULT_DAYS)
@@ -54,7 +54,7 @@ def api_key_check(
         errors.update(exc.message_dict)
     if errors:
         raise ValidationError(errors)
-    return name.strip(), scopes, expires_at
+    return name.strip(), list(scopes), expires_at
 
 
 @transaction.atomic

@@ -36,6 +36,7 @@ from integrations.models import (
     WebhookSubscription,
 )
 from integrations.services.endpoints import endpoint_check, endpoint_post
+from mis.locks import lock_one
 
 
 def _secret() -> str:
@@ -84,7 +85,7 @@ def webhook_subscription_update(
     """Change url, event types, description or is_active. Turning a disabled
     subscription back on clears its failure count."""
     _check_actor(actor)
-    subscription = WebhookSubscription.objects.select_for_update().get(pk=subscription.pk)
+    subscription = lock_one(subscription)
     unknown = sorted(set(data) - {"url", "event_types", "description", "is_active"})
     if unknown:
         raise ValidationError(dict.fromkeys(unknown, "This field cannot be changed."))

@@ -26,7 +26,7 @@ from django.utils import timezone
 from customers.analytics import services as metrics_module
 from customers.analytics.rfm import SEGMENT_RULES, Scorer, segment_for
 from customers.analytics.services import metrics_refresh
-from customers.models import CustomerMetrics, CustomerPurchase, RfmSegment
+from customers.models import CustomerMetrics, RfmSegment
 from customers.tasks import metrics_refresh_task
 from tests.factories import CustomerFactory, OrderFactory
 
@@ -174,22 +174,3 @@ def test_the_nightly_task_refreshes_as_of_today(people):
 
     assert outcome == {"as_of": timezone.localdate().isoformat(), "customers": 6}
     assert CustomerMetrics.objects.get(customer=people["dan"]).order_count == 2
-
-
-def test_it_records_the_channels_and_categories_each_customer_bought_up_to_the_day(people):
-    OrderFactory(
-        customer=people["ann"],
-        ordered_at=at("2026-07-02"),
-        channel="phone",
-        lines=[{"product_category": "toys"}],
-    )
-
-    metrics_refresh(as_of=AS_OF)
-
-    bought = set(
-        CustomerPurchase.objects.filter(customer=people["ann"]).values_list("kind", "value")
-    )
-    # Both of ann's orders up to the day were online, with the factory's
-    # default categories; the phone order of 2 July comes after it.
-    assert ("channel", "online") in bought and ("channel", "phone") not in bought
-    assert not CustomerPurchase.objects.filter(customer=people["fay"]).exists()

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from django.core.management import call_command
 
-from customers.imports.service import import_job_create, import_run
+from customers.imports.services import import_job_create, import_run
 from customers.models import Customer, ImportJob, ImportRowError, QualityIssue
 
 SOURCE = "crm export"

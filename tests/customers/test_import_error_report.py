@@ -5,7 +5,7 @@ import csv
 
 import pytest
 
-from customers.imports.service import import_error_report_rows
+from customers.imports.services import import_error_report_rows
 from tests.customers.importfiles import (
     call,
     csv_file,

@@ -6,7 +6,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from customers.imports.service import import_job_start, import_run
+from customers.imports.services import import_job_start, import_run
 from customers.models import Customer, ImportJob, ImportStatus
 from tests.customers.importfiles import isolated_media  # noqa: F401 (autouse fixture)
 
@@ -225,3 +225,19 @@ def test_the_summary_leads_to_the_records_the_import_created_updated_and_flagged
             "pk", flat=True
         )
     )
+
+
+def test_the_preview_shows_problem_rows_first_even_deep_in_the_file(page_client_for, steward):
+    good = b"".join(b"A%d;Ada;Lovelace%d;ada%d@example.com;green\n" % (n, n, n) for n in range(40))
+    deep = b";;;;blue\nA99;Grace;Hopper;grace@@example.com;red\n"
+    client = page_client_for(steward)
+    upload(client, content=FILE.split(b"\n")[0] + b"\n" + good + deep)
+    job = ImportJob.objects.get()
+
+    page = client.get(page_of(job)).content.decode()
+
+    rows = page.split("<tbody>")[1].split("</tbody>")[0].split("<tr>")[1:]
+    assert len(rows) == 10
+    assert "rejected" in rows[0] and "<td>42</td>" in rows[0]  # the row without identity
+    assert "flagged" in rows[1] and "<td>43</td>" in rows[1]  # the malformed email
+    assert all("badge import-succeeded" in row for row in rows[2:])

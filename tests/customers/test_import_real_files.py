@@ -12,7 +12,7 @@ from django.urls import reverse
 
 from customers.analytics.services import metrics_refresh
 from customers.imports.orders import parse_amount
-from customers.imports.service import import_run
+from customers.imports.services import import_run
 from customers.models import Customer, CustomerMetrics, ImportJob, ImportStatus, Order
 from tests.customers.importfiles import (
     import_file,

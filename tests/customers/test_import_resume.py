@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from django.db import transaction
 
-from customers.imports.service import import_run
+from customers.imports.services import import_run
 from customers.models import (
     AttributeDefinition,
     Customer,

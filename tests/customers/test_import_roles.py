@@ -9,7 +9,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from customers.imports.service import import_run
+from customers.imports.services import import_run
 from customers.models import Customer, ImportJob, ImportStatus
 from tests.customers.importfiles import (
     csv_file,
@@ -121,7 +121,7 @@ def test_the_wizard_names_the_column_and_will_not_run_it(page_client_for, market
 def test_a_csv_written_by_hand_still_names_a_sensitive_constant(tmp_path, marketing_user, ada):
     from django.core.exceptions import PermissionDenied
 
-    from customers.imports.service import import_job_create
+    from customers.imports.services import import_job_create
 
     with pytest.raises(PermissionDenied, match="A constant cannot be mapped to lifestyle"):
         import_job_create(

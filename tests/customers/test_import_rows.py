@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from customers.imports.service import import_error_report_rows
+from customers.imports.services import import_error_report_rows
 from customers.models import Customer, ImportStatus, QualityIssue
 from tests.customers.importfiles import (
     csv_file,

@@ -9,7 +9,7 @@ import time
 import pytest
 from django.utils import timezone
 
-from customers.imports.service import import_job_start
+from customers.imports.services import import_job_start
 from customers.models import ImportJob, ImportStatus
 from customers.tasks import import_resume_stale_task
 from tests.customers.importfiles import (

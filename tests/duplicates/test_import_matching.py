@@ -11,7 +11,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.urls import reverse
 
-from customers.imports.service import import_job_create, import_run
+from customers.imports.services import import_job_create, import_run
 from customers.models import CandidateStatus, Customer, DuplicateCandidate, ImportJob
 from tests.customers.importfiles import isolated_media  # noqa: F401 (autouse fixture)
 from tests.duplicates.conftest import person

@@ -16,7 +16,8 @@ def candidate(match_model):
         match_weight=21.3,
         decision=MatchDecision.DUPLICATE,
         match_model=match_model,
-        evidence={"name": [6, 11.2], "email": [4, 9.5], "address": [0, -2.1]},
+        # Name level 10 is "Nickname of the same first name, same surname".
+        evidence={"name": [10, 11.2], "email": [2, 9.5], "address": [0, -2.1]},
     )
 
 

@@ -168,3 +168,63 @@ def log_in(page):
             page.get_by_role("button", name="Log in").click()
 
     return submit
+
+
+# Accessibility ------------------------------------------------------------------
+
+# axe-core, vendored (tests/e2e/vendor/, MPL-2.0): the journeys run it on
+# every page they visit, offline.
+AXE = Path(__file__).parent / "vendor" / "axe-4.14.1.min.js"
+# WCAG 2.1 A and AA rules; a serious or critical violation fails the journey.
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+AXE_FAILING = {"serious", "critical"}
+
+
+def axe_violations(page) -> list[dict]:
+    """axe-core's serious and critical violations on the page as it is now."""
+    if not page.evaluate("typeof window.axe !== 'undefined'"):
+        page.add_script_tag(path=str(AXE))
+    result = page.evaluate(
+        "tags => axe.run(document, {runOnly: {type: 'tag', values: tags}})", AXE_TAGS
+    )
+    return [v for v in result["violations"] if v["impact"] in AXE_FAILING]
+
+
+def describe(violations: list[dict]) -> str:
+    lines = []
+    for violation in violations:
+        targets = [" ".join(node["target"]) for node in violation["nodes"][:5]]
+        lines.append(
+            f"{violation['impact']} {violation['id']}: {violation['help']} "
+            f"({len(violation['nodes'])} elements, e.g. {targets})"
+        )
+    return "\n".join(lines)
+
+
+@pytest.fixture
+def look(page, screenshot, request):
+    """look("step"): screenshot the page and check it with axe-core. Every
+    page the journey reached must have been looked at before the test ends."""
+    reached: set[str] = set()
+    checked: set[str] = set()
+
+    def path_of(url: str) -> str:
+        return re.sub(r"^https?://[^/]+", "", url).split("?")[0].split("#")[0]
+
+    page.on(
+        "framenavigated",
+        lambda frame: reached.add(path_of(frame.url)) if frame == page.main_frame else None,
+    )
+
+    def take(step: str) -> None:
+        page.wait_for_load_state("networkidle")
+        screenshot(step)
+        found = axe_violations(page)
+        assert not found, f"axe-core on {page.url} ({step}):\n{describe(found)}"
+        checked.add(path_of(page.url))
+
+    yield take
+    if getattr(request.node, "journey_failed", False):
+        return  # the failure itself says more
+    unchecked = reached - checked - {"", "about:blank"}
+    assert not unchecked, f"pages reached but never checked with axe-core: {sorted(unchecked)}"

@@ -215,7 +215,7 @@ def test_customer_list_pages_older_and_newer(page, make_user, log_in, screenshot
 
     page.goto("/customers/")
     results = page.locator("#results")
-    names = results.locator("tbody tr td:first-child")
+    names = results.locator("tbody tr td.name")
     older = results.get_by_role("link", name="Older →")
     newer = results.get_by_role("link", name="← Newer")
 

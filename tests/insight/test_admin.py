@@ -66,7 +66,34 @@ def one_of_each(manager, marketing_user):
     services.problem_report(actor=marketing_user, title="t", report="r", severity="low")
     services.feedback_give(author=marketing_user, rating=3)
     services.business_case_submit(case=case, actor=marketing_user)
+    system_records(manager)
     return made
+
+
+def system_records(owner):
+    import datetime as dt
+
+    from insight.models import (
+        AcceptanceCheck,
+        CodeOfPractice,
+        DevelopmentTask,
+        FunctionalRequirement,
+        Improvement,
+    )
+
+    need = FunctionalRequirement.objects.create(reference="FR-1", statement="s", moscow="must")
+    AcceptanceCheck.objects.create(requirement=need, kind="manual", description="d")
+    DevelopmentTask.objects.create(
+        title="t",
+        owner=owner,
+        starts_on=dt.date(2026, 1, 1),
+        due_on=dt.date(2026, 2, 1),
+        budget_planned=1,
+    )
+    Improvement.objects.create(title="i", source="other")
+    CodeOfPractice.objects.create(
+        title="c", source="s", duties="d", owner=owner, next_review_on=dt.date(2027, 1, 1)
+    )
 
 
 def insight_models():

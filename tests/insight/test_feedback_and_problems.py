@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from insight import services
-from insight.models import Feedback, Problem, ProblemStatus, ReviewTrigger
+from insight.models import Feedback, Improvement, Problem, ProblemStatus, ReviewTrigger
 from mis import metrics
 from mis.models import MetricSnapshot
 from tests.factories import CustomerFactory
@@ -145,18 +145,31 @@ class TestProblems:
         assert trigger.reason == "High problem logged: Import dropped every phone number."
         assert trigger.evaluation.strategy == made and trigger.actor == marketing_user
 
-    def test_a_serious_problem_of_the_whole_system_reviews_every_strategy_in_force(self, steward):
-        first, second, draft = in_force(strategy()), in_force(strategy()), strategy()
+    def test_a_serious_problem_reviews_only_the_strategy_it_names(self, steward):
+        named, other = in_force(strategy()), in_force(strategy())
 
         services.problem_report(
+            actor=steward, title="Segment counts wrong", report="r", severity="high", strategy=named
+        )
+
+        assert {t.evaluation.strategy for t in ReviewTrigger.objects.all()} == {named}
+        assert not other.evaluations.exists()
+
+    def test_a_serious_problem_of_the_system_goes_on_the_backlog_not_into_reviews(self, steward):
+        live = in_force(strategy())
+
+        problem = services.problem_report(
             actor=steward,
             title="Database restored from an old backup",
             report="r",
             severity="critical",
+            area="governance",
         )
 
-        assert {t.evaluation.strategy for t in ReviewTrigger.objects.all()} == {first, second}
-        assert not draft.evaluations.exists()
+        assert not live.evaluations.exists()
+        item = Improvement.objects.get()
+        assert (item.problem, item.source, item.status) == (problem, "problem", "proposed")
+        assert item.description == "Governance: r"
 
     def test_a_low_problem_opens_nothing_until_triage_raises_it(self, marketing_user, steward):
         made = in_force(strategy())

@@ -195,3 +195,46 @@ def test_admin_makes_a_subscription_through_the_service_and_refuses_internal_end
     made = WebhookSubscription.objects.get()
     assert made.secret.startswith("whsec_")
     assert made.event_types == ["customer.erased"]
+
+
+def test_a_disabled_subscription_is_turned_on_again_through_the_api(
+    local_endpoints, integration_user, token_client, receiver
+):
+    subscription = webhook_subscription_create(
+        url=receiver.url, event_types=["customer.created"], owner=integration_user
+    )
+    WebhookSubscription.objects.filter(pk=subscription.pk).update(
+        is_active=False, consecutive_failures=5, disabled_reason="5 deliveries in a row failed"
+    )
+    url = f"/api/v1/webhooks/subscriptions/{subscription.public_id}/"
+
+    moved = token_client.patch(url, {"url": "https://192.168.1.10/hooks"}, format="json")
+    assert moved.status_code == 400
+    assert "internal address" in moved.json()["url"][0]
+
+    answer = token_client.patch(url, {"is_active": True}, format="json")
+
+    assert answer.status_code == 200, answer.content
+    assert (answer.json()["is_active"], answer.json()["consecutive_failures"]) == (True, 0)
+    assert answer.json()["disabled_reason"] == ""
+    assert answer.json()["url"] == receiver.url
+
+
+def test_an_objection_tells_subscribers_of_every_withdrawal(local_endpoints, manager, receiver):
+    import importlib
+
+    from django.apps import apps
+
+    from governance.services import objection_register
+    from integrations.models import WebhookEvent
+
+    importlib.import_module("governance.migrations.0002_purposes").seed(apps, None)
+    webhook_subscription_create(url=receiver.url, event_types=["consent.changed"], owner=manager)
+    ann = customers.customer_create(data={"first_name": "Ann"}, source="test")
+
+    events = objection_register(customer=ann)
+
+    sent = WebhookEvent.objects.filter(type=EventType.CONSENT_CHANGED)
+    assert sent.count() == len(events) > 1
+    assert {e.payload["data"]["status"] for e in sent} == {"withdrawn"}
+    assert {e.payload["data"]["customer"] for e in sent} == {str(ann.public_id)}

@@ -13,13 +13,13 @@ from standardwebhooks.webhooks import Webhook
 from customers import services as customers
 from customers.duplicates.merge import customers_merge, merge_undo
 from customers.segments.services import segment_create, snapshot_take
-from governance.services import consent_grant
 from governance.services.erasure import customer_erase
 from insight import services as insight
 from integrations.events import EventType
 from integrations.models import DeliveryStatus, Scope, WebhookDelivery
 from integrations.services import api_key_create
 from tests.customers.importfiles import csv_file, import_file, isolated_media  # noqa: F401
+from tests.governance.consents import grant_newsletter
 from tests.insight.factories import ready_for_approval
 from tests.workers import celery_worker
 
@@ -64,14 +64,7 @@ def test_the_receiver_gets_a_signed_event_of_every_type_and_the_retries_after_tw
     merge = customers_merge(survivor=ann, merged=bob, actor=steward)
     merge_undo(merge=merge, actor=steward)
     customers.customer_archive(customer=bob, reason="moved away")
-    consent_grant(
-        customer=ann,
-        purpose="email_marketing",
-        channel="email",
-        capture_method="web_form",
-        source="signup form",
-        wording_version="newsletter-v1",
-    )
+    grant_newsletter(ann)
     leeds = segment_create(
         name="Leeds", rules={"op": "and", "rules": [{"field": "city", "value": ["Leeds"]}]},
         actor=manager,

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from customers.imports.service import import_run
+from customers.imports.services import import_run
 from customers.models import ImportJob, ImportStatus
 
 

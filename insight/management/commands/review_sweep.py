@@ -8,7 +8,8 @@ from insight import services
 class Command(BaseCommand):
     help = (
         "Open the strategy reviews that are due (scheduled) and those called for by a "
-        "breached success criterion or a quality measure below its threshold. Safe to re-run."
+        "breached success criterion, a quality measure below its threshold or a code of "
+        "practice due its review. Safe to re-run."
     )
 
     def add_arguments(self, parser):

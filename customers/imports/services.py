@@ -14,6 +14,7 @@ import datetime as dt
 import itertools
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 from django.conf import settings
@@ -238,6 +239,15 @@ class _Row:
     values: list[str]
     clean: CleanRow | None = None
     reasons: list[str] = field(default_factory=list)
+    customer: Customer | None = None  # the record the row wrote, once written
+
+    @property
+    def cleaned(self) -> CleanRow:
+        """The cleaned row, for the stages after cleaning (which skip the
+        rows that have reasons, and so no clean row)."""
+        if self.clean is None:
+            raise ValueError(f"Row {self.number} was not cleaned: {'; '.join(self.reasons)}")
+        return self.clean
 
 
 def _fail(job: ImportJob, message: str) -> ImportJob:
@@ -362,6 +372,8 @@ def _queue_quality_check(job: ImportJob) -> None:
     as the file allows, and its own flags are there already."""
     from customers.tasks import quality_check_since_task
 
+    if job.started_at is None:  # a job that never started changed nothing
+        return
     since = job.started_at.isoformat()
     transaction.on_commit(lambda: quality_check_since_task.delay(since))
 
@@ -439,7 +451,7 @@ def _batches(
     """Rows in batches of ``size``. With ``group`` (an order's lines), a batch
     grows past its size rather than split a group, so that every order is
     written whole in one transaction."""
-    batch = []
+    batch: list = []
     for row in rows:
         if len(batch) >= size and (group is None or group(row[1]) != group(batch[-1][1])):
             yield batch
@@ -507,7 +519,7 @@ def import_jobs_resume_stale(*, stale_after: dt.timedelta | None = None) -> list
         ).update(heartbeat_at=now)
         if claimed:
             resumed.append(job)
-            transaction.on_commit(lambda pk=job.pk: import_run_task.delay(pk))
+            transaction.on_commit(partial(import_run_task.delay, job.pk))
     return resumed
 
 
@@ -607,8 +619,8 @@ class _CustomerWriter:
         for row in rows:
             if row.reasons:
                 continue
-            key = _key(row.clean.values)
-            points = _contact_points(row.clean.values) | {key}
+            key = _key(row.cleaned.values)
+            points = _contact_points(row.cleaned.values) | {key}
             if key in contacts or points & keys:
                 self._write_unique(chunk, counts)
                 chunk, keys, contacts = [], set(), set()
@@ -622,10 +634,10 @@ class _CustomerWriter:
         by_kind: dict[str, set] = {}
         surnames_as_given: set[str] = set()
         for row in rows:
-            key = _key(row.clean.values)
+            key = _key(row.cleaned.values)
             by_kind.setdefault(key[0], set()).add(key[1:] if key[0] == "name" else key[1])
             if key[0] == "name":
-                surnames_as_given.add(row.clean.values.get("last_name") or "")
+                surnames_as_given.add(row.cleaned.values.get("last_name") or "")
         found: dict[tuple, Customer] = {}
         # Locked in key order for the batch's transaction, so that nobody
         # changes a record between this read and the write; merged records
@@ -675,14 +687,14 @@ class _CustomerWriter:
         list (who objected, or was erased) are not imported. Their error
         report entry keeps the row number only: storing the row would keep
         the very data the person asked to be rid of."""
-        fresh = [row for row in rows if _key(row.clean.values) not in existing]
+        fresh = [row for row in rows if _key(row.cleaned.values) not in existing]
         listed = policy.suppressed(
-            emails=[r.clean.values["email"] for r in fresh if r.clean.values.get("email")],
-            phones=[r.clean.values["phone"] for r in fresh if r.clean.values.get("phone")],
+            emails=[r.cleaned.values["email"] for r in fresh if r.cleaned.values.get("email")],
+            phones=[r.cleaned.values["phone"] for r in fresh if r.cleaned.values.get("phone")],
         )
         if not listed:
             return rows
-        blocked = {id(row) for row in fresh if _contact_points(row.clean.values) & listed}
+        blocked = {id(row) for row in fresh if _contact_points(row.cleaned.values) & listed}
         counts.suppressed += len(blocked)
         if record_errors:
             _record_errors(
@@ -706,7 +718,7 @@ class _CustomerWriter:
         changed: list[tuple[_Row, Customer, list[str]]] = []
         interest_updates: dict[int, list[str]] = {}
         for row in rows:
-            clean = row.clean
+            clean = row.cleaned
             customer = existing.get(_key(clean.values))
             if clean.flags:
                 counts.flagged += 1
@@ -760,8 +772,8 @@ class _CustomerWriter:
             )
             for (row, _), customer in zip(new, created, strict=True):
                 row.customer = customer
-                if row.clean.interests:
-                    interest_updates[customer.pk] = row.clean.interests
+                if row.cleaned.interests:
+                    interest_updates[customer.pk] = row.cleaned.interests
             counts.created += len(new)
         if changed:
             update_fields = sorted(
@@ -783,7 +795,7 @@ class _CustomerWriter:
             counts.updated += len(changed)
         for row in rows:
             if not hasattr(row, "customer"):
-                row.customer = existing[_key(row.clean.values)]
+                row.customer = existing[_key(row.cleaned.values)]
         self._set_interests(interest_updates, [pk for pk in interest_updates if pk in interests_of])
         self._flag(rows)
 
@@ -824,7 +836,7 @@ class _CustomerWriter:
                 detected_by=self.reason,
             )
             for row in rows
-            for flag in row.clean.flags
+            for flag in row.cleaned.flags
         ]
         if issues:
             QualityIssue.objects.bulk_create(issues, ignore_conflicts=True)
