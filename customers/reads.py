@@ -73,21 +73,6 @@ def collecting_into(read: Read) -> Iterator[Read]:
         _current.reset(token)
 
 
-@contextlib.contextmanager
-def not_collecting() -> Iterator[None]:
-    """Loads that show nothing to the user (a check before a write) are not
-    reads; used sparingly, and never around what a response shows."""
-    token = _current.set(None)
-    try:
-        yield
-    finally:
-        _current.reset(token)
-
-
-def current() -> Read | None:
-    return _current.get()
-
-
 def note_customers(ids: Iterable[int | None], *, kind: str = "") -> None:
     read = _current.get()
     if read is None:

@@ -1,8 +1,10 @@
 """Personas (one per role group the data migration creates) and clients for them."""
 
+import importlib
 from collections.abc import Callable
 
 import pytest
+from django.apps import apps
 from django.contrib.auth.models import User
 from django.test import Client
 from rest_framework.authtoken.models import Token
@@ -17,6 +19,16 @@ pytest_plugins = ["tests.smtp"]
 
 # Persona fixture names, for tests that go through every role.
 PERSONAS = ("marketing_user", "manager", "steward", "dpo", "integration_user", "outsider")
+
+
+@pytest.fixture
+def purposes_and_procedures(db) -> None:
+    """The purposes and procedures the data migrations seed. A transactional test
+    (worker, browser, concurrent writers) ends by flushing every table, and with
+    --reuse-db the next session starts from that flushed database, so they are
+    put back here."""
+    importlib.import_module("governance.migrations.0002_purposes").seed(apps, None)
+    importlib.import_module("governance.migrations.0008_procedures").seed(apps, None)
 
 
 @pytest.fixture

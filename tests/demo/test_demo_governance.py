@@ -28,7 +28,7 @@ FAST_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture
-def seeded(db, tmp_path, settings, role_groups):
+def seeded(db, tmp_path, settings, role_groups, purposes_and_procedures):
     settings.DEBUG = True
     settings.PASSWORD_HASHERS = FAST_HASHERS
     out = io.StringIO()
