@@ -13,6 +13,7 @@ from django.core.validators import RegexValidator
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
+from customers import fields as registry
 from customers import validation
 from customers.masking import can_view_sensitive
 from customers.models import (
@@ -31,7 +32,17 @@ from mis.filters import UTCDateTimeFilter
 
 MAX_AGE = 150
 IMPORT_CHANGES = [("created", "Created"), ("updated", "Updated"), ("flagged", "Flagged")]
-SENSITIVE_FILTERS = ("income_band", "age_min", "age_max", "interest", "lifestyle", "values")
+# The customer field each filter reads, where the filter is not named after it.
+FILTER_FIELDS = {"age_min": "date_of_birth", "age_max": "date_of_birth", "interest": "interests"}
+
+
+def sensitive_filters() -> tuple[str, ...]:
+    """The filters over a field the registry calls sensitive: filtering is a
+    way of reading, so they are for those who may see the field."""
+    sensitive = set(registry.sensitive_names())
+    return tuple(
+        name for name in CustomerFilter.base_filters if FILTER_FIELDS.get(name, name) in sensitive
+    )
 
 
 def _years_ago(years: int) -> date:
@@ -132,7 +143,7 @@ class CustomerFilter(django_filters.FilterSet):
     def qs(self):
         user = getattr(self.request, "user", None)
         if not can_view_sensitive(user):
-            used = [name for name in SENSITIVE_FILTERS if self.data.get(name) not in (None, "")]
+            used = [name for name in sensitive_filters() if self.data.get(name) not in (None, "")]
             if used:
                 raise PermissionDenied(
                     "You do not have permission to filter on sensitive data: "

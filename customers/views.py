@@ -13,7 +13,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from customers import exports, listing, reads, selectors, services
 from customers.duplicates.entry import likely_duplicates
-from customers.filters import SENSITIVE_FILTERS, CustomerFilter
+from customers.filters import CustomerFilter, sensitive_filters
 from customers.forms import CustomerForm
 from customers.masking import MASK, can_view_sensitive, masked_fields_for
 from customers.models import (
@@ -71,7 +71,7 @@ def customer_list(request):
         "match_count": queryset.order_by()[: MATCH_COUNT_CAP + 1].count(),
         "match_count_cap": MATCH_COUNT_CAP,
         # Filters on sensitive fields are hidden from those who may not use them.
-        "hidden_filters": () if can_view_sensitive(request.user) else SENSITIVE_FILTERS,
+        "hidden_filters": () if can_view_sensitive(request.user) else sensitive_filters(),
         "export_urls": (
             {file_format: _export_url(request, file_format) for file_format in ExportFormat.values}
             if request.user.has_perm(exports.EXPORT_PERMISSION) and not customer_filter.errors

@@ -105,3 +105,19 @@ def test_the_rebuild_gives_what_the_triggers_keep():
 
     assert facts_rebuild() == 2
     assert rows() == kept
+
+
+def test_every_field_a_segment_rule_reads_is_copied_into_the_facts():
+    """A registry field with a segment rule is filtered in the facts table: a
+    new one needs its column there (model and migration) and in the copy."""
+    from customers import fields as registry
+    from customers.models import CustomerFacts
+    from customers.segments.facts import CUSTOMER_COLUMNS
+
+    facts_columns = {field.name for field in CustomerFacts._meta.get_fields()}
+    for spec in registry.FIELDS:
+        if spec.segment is None:
+            continue
+        assert spec.name in facts_columns, spec.name
+        if spec.type != registry.Type.TAGS:  # interests are gathered by their own query
+            assert spec.name in CUSTOMER_COLUMNS, spec.name
