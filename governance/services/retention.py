@@ -86,14 +86,19 @@ def retention_matches(policy: RetentionPolicy, *, cutoff: dt.datetime) -> QueryS
     state: inactive (no order, no change to the record; archiving is no
     change) since before ``cutoff``, or, for a policy of redundant records,
     marked redundant by a data steward before ``cutoff``. Archived records
-    are matched like any other; records already erased are not matched again."""
+    are matched like any other; records already erased are not matched again,
+    nor merged records (their survivor is)."""
     last_order = (
         Order.objects.filter(customer=OuterRef("pk"))
         .values("customer")
         .annotate(last=Max("ordered_at"))
         .values("last")
     )
-    customers = Customer.objects.exclude(source="erased").annotate(
+    # A merged record is not a person of its own: its survivor stands for
+    # the person, and erasing the survivor erases it too.
+    customers = (
+        Customer.objects.exclude(source="erased").filter(merged_into__isnull=True)
+    ).annotate(
         last_activity=Greatest(
             _last_change(), Coalesce(last_order[:1], F("created_at")), F("created_at")
         )
