@@ -794,7 +794,7 @@ class _CustomerWriter:
                 row.customer = customer
             counts.updated += len(changed)
         for row in rows:
-            if not hasattr(row, "customer"):
+            if row.customer is None:
                 row.customer = existing[_key(row.cleaned.values)]
         self._set_interests(interest_updates, [pk for pk in interest_updates if pk in interests_of])
         self._flag(rows)

@@ -173,7 +173,7 @@ def _event(row: dict, customer_id: int, purposes: dict[str, Purpose], source: st
             errors[name] = [f"“{row[name]}” is not a date or date-time (use ISO 8601)."]
     if not errors and times["occurred_at"] is None:
         errors["occurred_at"] = ["Say when the person gave or withdrew consent."]
-    occurred_at = times["occurred_at"]
+    occurred_at = times.get("occurred_at")
     if errors or occurred_at is None:
         raise ValidationError(errors)
     code = (row.get("purpose") or "").strip()

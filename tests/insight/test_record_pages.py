@@ -231,7 +231,7 @@ def test_the_steward_keeps_the_register_of_sources(page_client_for, steward):
 
     assert response.status_code == 302
     page = page_client_for(steward).get(reverse("insight:options")).content.decode()
-    assert "Loyalty app" in page and "£1200" in page
+    assert "Loyalty app" in page and "£1,200" in page
 
 
 def test_an_unknown_record_kind_is_not_found(page_client_for, manager):
