@@ -36,7 +36,8 @@ def _pair() -> tuple[Customer, Customer]:
         match_weight=20.4,
         decision=MatchDecision.DUPLICATE,
         match_model=model,
-        evidence={"name": [6, 11.2], "email": [4, 9.5], "address": [0, -2.1]},
+        # Name level 10 is "Nickname of the same first name, same surname".
+        evidence={"name": [10, 11.2], "email": [4, 9.5], "address": [0, -2.1]},
     )
     return a, b
 
