@@ -33,7 +33,7 @@ django.setup()
 
 from django.db import connection  # noqa: E402
 
-from customers.duplicates import sweep as sweeps  # noqa: E402
+from customers.duplicates.services import sweep as sweeps  # noqa: E402
 from customers.models import Customer, DuplicateCandidate, MatchDecision  # noqa: E402
 from demo.writer import seed_demo  # noqa: E402
 

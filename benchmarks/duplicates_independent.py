@@ -44,7 +44,7 @@ from benchmarks import linkage_generator  # noqa: E402
 from benchmarks.duplicates_accuracy import scores  # noqa: E402
 from customers.duplicates import engine  # noqa: E402
 from customers.duplicates.engine import run  # noqa: E402
-from customers.duplicates.sweep import load_features  # noqa: E402
+from customers.duplicates.services.sweep import load_features  # noqa: E402
 
 
 def peak_mb() -> float:

@@ -12,7 +12,7 @@ from django.utils.html import format_html
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from customers import exports, listing, reads, selectors, services
-from customers.duplicates.entry import likely_duplicates
+from customers.duplicates.selectors import likely_duplicates
 from customers.filters import CustomerFilter, sensitive_filters
 from customers.forms import CustomerForm
 from customers.masking import MASK, can_view_sensitive, masked_fields_for

@@ -13,7 +13,7 @@ from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
-from customers.duplicates.incoming import import_pairs_url
+from customers.duplicates.services.incoming import import_pairs_url
 from customers.imports.services import (
     import_job_create,
     import_job_start,

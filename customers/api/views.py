@@ -17,7 +17,7 @@ from customers.api.serializers import (
     OrderInputSerializer,
     OrderOutputSerializer,
 )
-from customers.duplicates.entry import likely_duplicates, likely_duplicates_data
+from customers.duplicates.selectors import likely_duplicates, likely_duplicates_data
 from customers.filters import CustomerFilter, OrderFilter
 from customers.models import AttributeDefinition, ExportFormat, ExportVia
 from mis.api.permissions import RoleModelPermissions

@@ -8,8 +8,8 @@ from django.contrib import admin, messages
 from django.utils.html import format_html
 
 from customers.duplicates import engine
-from customers.duplicates.merge import MergeError, merge_undo
-from customers.duplicates.sweep import model_train
+from customers.duplicates.services.merge import MergeError, merge_undo
+from customers.duplicates.services.sweep import model_train
 from customers.models import DuplicateCandidate, DuplicateSweep, MatchModel, Merge, MergeStatus
 
 

@@ -2,7 +2,7 @@
 
 from celery import shared_task
 
-from customers.duplicates.sweep import SweepAlreadyRunning, duplicate_sweep_run
+from customers.duplicates.services.sweep import SweepAlreadyRunning, duplicate_sweep_run
 
 
 @shared_task

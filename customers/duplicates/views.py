@@ -19,7 +19,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from customers import reads
 from customers.duplicates import engine
-from customers.duplicates.merge import (
+from customers.duplicates.services.merge import (
     MERGE_FIELDS,
     MERGE_PERMISSION,
     MergeError,

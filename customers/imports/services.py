@@ -353,7 +353,7 @@ def import_run(
         raise
     if job.kind == ImportKind.CUSTOMERS and not job.options.get("dry_run"):
         # Before the job ends, so that its likely duplicates are in the review queue by then.
-        from customers.duplicates.incoming import import_duplicates_find
+        from customers.duplicates.services.incoming import import_duplicates_find
 
         import_duplicates_find(job=job)
     ImportJob.objects.filter(pk=job.pk, status=ImportStatus.RUNNING).update(

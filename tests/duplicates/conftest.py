@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 from django.db import transaction
 
-from customers.duplicates import sweep as sweeps
+from customers.duplicates.services import sweep as sweeps
 from customers.models import MatchModel
 from demo.writer import seed_demo
 from tests.factories import CustomerFactory

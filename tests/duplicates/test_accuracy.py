@@ -4,7 +4,7 @@ figures, at 10k-100k records, come from benchmarks/duplicates_accuracy.py."""
 import importlib.util
 from pathlib import Path
 
-from customers.duplicates import sweep as sweeps
+from customers.duplicates.services import sweep as sweeps
 from customers.models import Customer, DuplicateCandidate, MatchDecision
 from demo.writer import seed_demo
 

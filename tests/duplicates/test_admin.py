@@ -1,7 +1,7 @@
 from django.contrib.auth.models import User
 from django.urls import reverse
 
-from customers.duplicates.merge import customers_merge
+from customers.duplicates.services.merge import customers_merge
 from customers.models import Merge, MergeStatus
 from tests.duplicates.conftest import person
 

@@ -2,7 +2,7 @@ import time
 
 from django.urls import reverse
 
-from customers.duplicates.entry import likely_duplicates
+from customers.duplicates.selectors import likely_duplicates
 from customers.models import Customer, MatchDecision
 from tests.duplicates.conftest import person
 

@@ -5,7 +5,7 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
-from customers.duplicates.merge import (
+from customers.duplicates.services.merge import (
     MergeError,
     candidate_merge,
     customers_merge,
@@ -199,7 +199,7 @@ def test_an_undone_merge_cannot_be_undone_twice(twins, steward):
 
 
 def test_auto_merge_merges_duplicate_pairs_when_switched_on(match_model, settings):
-    from customers.duplicates.sweep import duplicate_sweep_run
+    from customers.duplicates.services.sweep import duplicate_sweep_run
 
     settings.DUPLICATE_AUTO_MERGE = True
     a = person(external_id="A-1")

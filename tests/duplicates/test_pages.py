@@ -146,7 +146,7 @@ def test_the_task_refuses_while_a_sweep_runs(db):
 def test_a_merged_record_leaves_the_customer_list_and_the_api_list(
     page_client_for, api_client_for, steward, candidate
 ):
-    from customers.duplicates.merge import customers_merge
+    from customers.duplicates.services.merge import customers_merge
 
     customers_merge(survivor=candidate.customer_a, merged=candidate.customer_b, actor=steward)
 
@@ -159,7 +159,7 @@ def test_a_merged_record_leaves_the_customer_list_and_the_api_list(
 
 
 def test_the_survivors_page_shows_the_merged_records_history(page_client_for, steward, candidate):
-    from customers.duplicates.merge import customers_merge
+    from customers.duplicates.services.merge import customers_merge
 
     customers_merge(survivor=candidate.customer_a, merged=candidate.customer_b, actor=steward)
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from benchmarks import linkage_generator
-from customers.duplicates import sweep as sweeps
+from customers.duplicates.services import sweep as sweeps
 from customers.models import Customer, DuplicateCandidate
 
 RECORDS = 2000

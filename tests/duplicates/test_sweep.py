@@ -6,7 +6,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection
 
-from customers.duplicates import sweep as sweeps
+from customers.duplicates.services import sweep as sweeps
 from customers.models import (
     CandidateStatus,
     DuplicateCandidate,

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from customers import policy
 from customers import services as customer_services
-from customers.duplicates.merge import MERGE_FIELDS, customers_merge
+from customers.duplicates.services.merge import MERGE_FIELDS, customers_merge
 from customers.models import Customer, ImportJob, ImportRowError, Merge, Order, QualityIssue
 from governance import services
 from governance.models import AuditEvent, Consent, RetentionPolicy, RunStatus, Tombstone

@@ -26,7 +26,7 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from customers import services as customer_services
-from customers.duplicates.merge import customers_merge
+from customers.duplicates.services.merge import customers_merge
 from customers.models import (
     CandidateStatus,
     DuplicateCandidate,

@@ -142,7 +142,7 @@ def test_an_expired_or_tampered_link_is_refused_and_records_nothing(ann, client,
 
 
 def test_the_link_of_a_merged_record_leads_to_the_survivor(ann, client, steward):
-    from customers.duplicates.merge import customers_merge
+    from customers.duplicates.services.merge import customers_merge
 
     twin = CustomerFactory(first_name="Ann", email="ann@example.com")
     link = preference_link_make(customer=twin)

@@ -11,7 +11,7 @@ from django.apps import apps
 from standardwebhooks.webhooks import Webhook
 
 from customers import services as customers
-from customers.duplicates.merge import customers_merge, merge_undo
+from customers.duplicates.services.merge import customers_merge, merge_undo
 from customers.segments.services import segment_create, snapshot_take
 from governance.services.erasure import customer_erase
 from insight import services as insight

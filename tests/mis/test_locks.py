@@ -4,7 +4,7 @@ import pytest
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
-from customers.duplicates.merge import customers_merge
+from customers.duplicates.services.merge import customers_merge
 from customers.models import Customer
 from mis.locks import lock_many
 from tests.factories import CustomerFactory, UserFactory

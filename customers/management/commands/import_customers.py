@@ -4,7 +4,7 @@ from pathlib import Path
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
-from customers.duplicates.incoming import import_pairs_url
+from customers.duplicates.services.incoming import import_pairs_url
 from customers.imports.services import import_error_report_rows, import_job_create, import_run
 from customers.models import ImportKind, ImportStatus
 from mis.csvfiles import write_csv

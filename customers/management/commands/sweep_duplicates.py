@@ -5,7 +5,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from customers.duplicates.sweep import (
+from customers.duplicates.services.sweep import (
     SweepAlreadyRunning,
     duplicate_sweep_run,
     model_train,

@@ -22,7 +22,7 @@ from django.urls import reverse
 
 from customers.duplicates import engine
 from customers.duplicates.engine import run
-from customers.duplicates.sweep import (
+from customers.duplicates.services.sweep import (
     active_model,
     candidates_upsert,
     export_records,

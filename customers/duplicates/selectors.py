@@ -16,6 +16,7 @@ import json
 import re
 import threading
 from dataclasses import dataclass
+from typing import Any
 
 import duckdb
 import pyarrow as pa
@@ -94,7 +95,8 @@ def candidate_ids(customer: Customer) -> list[int]:
     last = (customer.last_name or "").upper()
     if connection.vendor != "postgresql":
         return _candidate_ids_portable(customer, first, last)
-    branches, params = [], []
+    branches: list[str] = []
+    params: list[Any] = []
     if customer.email:
         branches.append("c.email = %s")
         params.append(customer.email)
@@ -165,7 +167,7 @@ def likely_duplicates(
 ) -> list[LikelyDuplicate]:
     """The records ``customer`` probably duplicates (at or above the model's
     "possible" threshold), most likely first. Empty while no model is trained."""
-    from customers.duplicates.sweep import active_model
+    from customers.duplicates.services.sweep import active_model
 
     model = model or active_model()
     if model is None:

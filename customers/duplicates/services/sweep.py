@@ -215,7 +215,7 @@ def duplicate_sweep_run(
         say(f"{figures['duplicate_pairs']} duplicate, {figures['possible_pairs']} possible pairs.")
         auto_merged = 0
         if settings.DUPLICATE_AUTO_MERGE:
-            from customers.duplicates.merge import auto_merge
+            from customers.duplicates.services.merge import auto_merge
 
             auto_merged = auto_merge(sweep=sweep)
             started = _beat(sweep, "auto_merge", started, timings)
