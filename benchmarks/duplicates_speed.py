@@ -33,8 +33,8 @@ django.setup()
 
 from django.db import connection  # noqa: E402
 
-from customers.duplicates.services import sweep as sweeps  # noqa: E402
 from customers.duplicates.selectors import likely_duplicates  # noqa: E402
+from customers.duplicates.services import sweep as sweeps  # noqa: E402
 from customers.models import Customer  # noqa: E402
 from demo.writer import seed_demo  # noqa: E402
 

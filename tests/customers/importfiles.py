@@ -139,8 +139,17 @@ def issues_of(customer: Customer) -> list[tuple[str, str, str]]:
 
 
 # Everything a customer is, apart from what differs between two imports of the
-# same file: identifiers, the source's name and the times.
-_NOT_COMPARED = {"id", "public_id", "source", "created_at", "updated_at", "search_text"}
+# same file: identifiers, the source's name and the times, and the quality
+# score, which a task queued as the job ends computes (its issues are compared).
+_NOT_COMPARED = {
+    "id",
+    "public_id",
+    "source",
+    "created_at",
+    "updated_at",
+    "search_text",
+    "quality_score",
+}
 
 
 def customers_state(source: str) -> dict[str, dict]:
