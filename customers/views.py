@@ -26,6 +26,7 @@ from customers.models import (
     StaticList,
 )
 from customers.timeline import customer_timeline
+from mis.forms import form_errors_add
 from mis.pagination import without_empty_params
 from mis.templatetags.mis_format import day, phone_display
 
@@ -353,7 +354,7 @@ def _save_form(request, form, save):
     try:
         return save(form.service_data())
     except ValidationError as exc:
-        form.add_error(None, exc)
+        form_errors_add(form, exc)
     return None
 
 

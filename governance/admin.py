@@ -18,6 +18,7 @@ from governance.models import (
     Tombstone,
 )
 from governance.services import retention
+from mis.forms import form_errors_add
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -81,8 +82,7 @@ class ConsentAddForm(forms.ModelForm):
                 expires_at=data.get("expires_at"),
             )
         except ValidationError as exc:
-            for field, problems in exc.message_dict.items():
-                self.add_error(field if field in self.fields else None, problems)
+            form_errors_add(self, exc)
         return data
 
 

@@ -33,6 +33,7 @@ from insight.models.requirements import customer_fields
 from insight.services import guards
 from insight.services.records import record_create, record_update
 from mis import metrics
+from mis.forms import form_errors_add
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 TEXT = forms.Textarea(attrs={"rows": 3})
@@ -320,9 +321,5 @@ def record_save(kind: str, *, form: forms.ModelForm, actor, instance=None):
             return record.update(instance, actor, data)
         return record_update(instance, actor=actor, data=data)
     except ValidationError as error:
-        if hasattr(error, "error_dict"):
-            for name, messages in error.message_dict.items():
-                form.add_error(name if name in form.fields else None, messages)
-        else:
-            form.add_error(None, error.messages)
+        form_errors_add(form, error)
         return None

@@ -6,6 +6,7 @@ from integrations import services
 from integrations.events import EventType
 from integrations.models import ApiKey, Scope, WebhookDelivery, WebhookSubscription
 from integrations.services.keys import api_key_check
+from mis.forms import form_errors_add
 
 
 class SubscriptionForm(forms.ModelForm):
@@ -131,9 +132,7 @@ class ApiKeyForm(forms.ModelForm):
                 expires_at=cleaned.get("expires_at"),
             )
         except ValidationError as exc:
-            for field, problems in exc.message_dict.items():
-                if field not in self.errors:
-                    self.add_error(field, problems)
+            form_errors_add(self, exc)
         return cleaned
 
 

@@ -41,6 +41,7 @@ from customers.models import (
     SweepStatus,
 )
 from mis.confirm import confirmation
+from mis.forms import form_errors_flash
 
 PAGE_SIZE = 50
 
@@ -196,8 +197,7 @@ def merge(request, pk: int):
         messages.error(request, str(exc))
         return redirect("duplicates:review", pk=pk)
     except ValidationError as exc:
-        for field, problems in exc.message_dict.items():
-            messages.error(request, f"{field}: {' '.join(problems)}")
+        form_errors_flash(request, exc)
         return redirect("duplicates:review", pk=pk)
     messages.success(
         request, f"{done.merged.display_name} was merged into {done.survivor.display_name}."

@@ -29,6 +29,7 @@ from customers.imports.services import (
 from customers.models import ImportJob, ImportKind, ImportStatus
 from mis.confirm import confirmation
 from mis.csvfiles import csv_stream
+from mis.forms import form_errors_add
 from mis.pagination import keyset_page
 
 JOBS_PER_PAGE = 25
@@ -95,8 +96,7 @@ def import_new(request):
                 draft=True,
             )
         except ValidationError as exc:
-            for field, errors in exc.message_dict.items():
-                form.add_error(field if field in form.fields else None, errors)
+            form_errors_add(form, exc)
         else:
             return redirect("imports:detail", public_id=job.public_id)
     return render(request, "imports/new.html", {"form": form})

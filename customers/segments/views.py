@@ -16,6 +16,7 @@ from customers.models import ExportVia, Segment
 from customers.segments import builder, selectors, services
 from customers.segments import exports as snapshot_exports
 from customers.segments.compiler import compile_rules, empty_rules
+from mis.forms import form_errors_flash
 
 VIEW = "customers.view_segment"
 
@@ -137,8 +138,7 @@ def snapshot_take(request, public_id):
             actor=request.user,
         )
     except ValidationError as exc:
-        for field, problems in exc.message_dict.items():
-            messages.error(request, f"{field}: {' '.join(problems)}")
+        form_errors_flash(request, exc)
     else:
         messages.success(
             request,

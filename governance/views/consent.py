@@ -20,6 +20,7 @@ from governance.models import (
     SuppressionEntry,
 )
 from mis.confirm import confirmation
+from mis.forms import form_errors_add
 
 HISTORY_LIMIT = 100
 
@@ -86,16 +87,11 @@ def customer_consents(request, public_id):
         try:
             services.consent_grant(customer=customer, actor=request.user, **form.cleaned_data)
         except ValidationError as exc:
-            _errors_to_form(form, exc)
+            form_errors_add(form, exc)
         else:
             messages.success(request, "Consent recorded.")
             return redirect("governance:customer-consents", public_id=customer.public_id)
     return _consent_panel(request, customer, form, status=400)
-
-
-def _errors_to_form(form, exc: ValidationError) -> None:
-    for field, problems in exc.message_dict.items():
-        form.add_error(field if field in form.fields else None, problems)
 
 
 @require_POST

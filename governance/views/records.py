@@ -14,6 +14,7 @@ from governance import register, selectors
 from governance.models import Procedure, ProcedureVersion
 from governance.services import procedures
 from mis.csvfiles import csv_writer
+from mis.forms import form_errors_add
 
 AUDIT_PAGE_SIZE = 50
 
@@ -77,8 +78,7 @@ def procedure_detail(request, code):
                 procedure=procedure, actor=request.user, **form.cleaned_data
             )
         except ValidationError as exc:
-            for field, problems in exc.message_dict.items():
-                form.add_error(field if field in form.fields else None, problems)
+            form_errors_add(form, exc)
         else:
             messages.success(request, "Published: everyone is asked to read it.")
             return redirect("governance:procedure", code=procedure.code)

@@ -16,6 +16,7 @@ from governance import selectors
 from governance.models import DataSubjectRequest, RequestKind, RequestStatus
 from governance.services import requests as dsr
 from mis.confirm import confirmation
+from mis.forms import form_errors_add
 from mis.templatetags.mis_format import day
 
 VIEW = "governance.view_datasubjectrequest"
@@ -65,16 +66,6 @@ class FulfilForm(forms.Form):
     )
 
 
-def _apply_errors(form, exc: ValidationError, rename=None) -> None:
-    rename = rename or {}
-    if hasattr(exc, "error_dict"):
-        for field, problems in exc.message_dict.items():
-            field = rename.get(field, field)
-            form.add_error(field if field in form.fields else None, problems)
-    else:
-        form.add_error(None, exc.messages)
-
-
 @require_http_methods(["GET", "POST"])
 @permission_required(VIEW, raise_exception=True)
 def request_list(request):
@@ -88,7 +79,7 @@ def request_list(request):
             try:
                 created = dsr.dsr_register(actor=request.user, **form.cleaned_data)
             except ValidationError as exc:
-                _apply_errors(form, exc)
+                form_errors_add(form, exc)
             else:
                 messages.success(request, f"Registered: due {day(created.due_at)}.")
                 return redirect("governance:request-detail", public_id=created.public_id)
@@ -179,7 +170,7 @@ def request_act(request, public_id, step: str):
             else:
                 dsr.dsr_fulfil(request=item, outcome=data["outcome"], actor=request.user)
         except ValidationError as exc:
-            _apply_errors(
+            form_errors_add(
                 form, exc, rename={"extension_reason": "reason", "identity_method": "method"}
             )
         else:

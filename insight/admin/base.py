@@ -5,10 +5,11 @@ approval actions shown only to holders of the approve permission, and
 read-only record rows."""
 
 from django.contrib import admin
-from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 
 from insight.admin_actions import refusal_text
 from insight.services import guards, records
+from mis.forms import form_errors_add
 
 
 class GuardedForm:
@@ -23,14 +24,7 @@ class GuardedForm:
         try:
             guards.require_changeable(instance, before=before)
         except ValidationError as error:
-            self._update_errors(
-                ValidationError(
-                    {
-                        (name if name in self.fields else NON_FIELD_ERRORS): messages
-                        for name, messages in error.message_dict.items()
-                    }
-                )
-            )
+            form_errors_add(self, error)
 
 
 class GuardedAdmin(admin.ModelAdmin):

@@ -96,7 +96,7 @@ def test_a_merge_without_a_survivor_says_what_is_missing(page_client_for, stewar
         reverse("duplicates:merge", args=[candidate.pk]), {}, follow=True
     )
 
-    assert "survivor: Choose which record survives" in response.content.decode()
+    assert "Survivor: Choose which record survives" in response.content.decode()
     assert not Merge.objects.exists()
 
 
