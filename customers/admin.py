@@ -21,6 +21,7 @@ from customers.models import (
     RedundancyProposal,
 )
 from customers.quality.redundant import redundancy_decide
+from mis.admin import ReadOnlyAdmin, ServiceWrittenAdmin
 
 
 @admin.register(Customer)
@@ -81,7 +82,7 @@ class OrderLineAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(CustomerExport)
-class CustomerExportAdmin(admin.ModelAdmin):
+class CustomerExportAdmin(ReadOnlyAdmin):
     """The record of exports. Nobody adds, edits or deletes one, superusers
     included: it is the evidence of who took which personal data."""
 
@@ -99,15 +100,6 @@ class CustomerExportAdmin(admin.ModelAdmin):
     date_hierarchy = "started_at"
     show_full_result_count = False
 
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
-
 
 class ImportRowErrorInline(admin.TabularInline):
     model = ImportRowError
@@ -124,7 +116,7 @@ class ImportRowErrorInline(admin.TabularInline):
 
 
 @admin.register(ImportJob)
-class ImportJobAdmin(admin.ModelAdmin):
+class ImportJobAdmin(ServiceWrittenAdmin):
     """Import jobs and their figures, read-only: a job is started from the
     wizard, the API or the command, and its record is evidence of what came in."""
 
@@ -148,12 +140,6 @@ class ImportJobAdmin(admin.ModelAdmin):
     show_full_result_count = False
     readonly_fields = [f.name for f in ImportJob._meta.fields]
     inlines = [ImportRowErrorInline]
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
 
 
 # Segments, snapshots and buying-pattern metrics.
@@ -201,7 +187,7 @@ class QualityRunChunkInline(admin.TabularInline):
 
 
 @admin.register(QualityRun)
-class QualityRunAdmin(admin.ModelAdmin):
+class QualityRunAdmin(ServiceWrittenAdmin):
     """The record of every sweep and its figures: read-only."""
 
     list_display = (
@@ -217,12 +203,6 @@ class QualityRunAdmin(admin.ModelAdmin):
     list_filter = ("kind", "status")
     readonly_fields = [f.name for f in QualityRun._meta.fields]
     inlines = [QualityRunChunkInline]
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
 
 
 @admin.register(RedundancyProposal)

@@ -18,20 +18,8 @@ from governance.models import (
     Tombstone,
 )
 from governance.services import retention
+from mis.admin import ReadOnlyAdmin
 from mis.forms import form_errors_add
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Evidence: nobody edits or deletes it in admin, superusers included."""
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
 
 @admin.register(Purpose)

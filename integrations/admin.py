@@ -6,6 +6,7 @@ from integrations import services
 from integrations.events import EventType
 from integrations.models import ApiKey, Scope, WebhookDelivery, WebhookSubscription
 from integrations.services.keys import api_key_check
+from mis.admin import ReadOnlyAdmin
 from mis.forms import form_errors_add
 
 
@@ -70,7 +71,7 @@ class WebhookSubscriptionAdmin(admin.ModelAdmin):
 
 
 @admin.register(WebhookDelivery)
-class WebhookDeliveryAdmin(admin.ModelAdmin):
+class WebhookDeliveryAdmin(ReadOnlyAdmin):
     list_display = (
         "event_type",
         "subscription",
@@ -88,15 +89,6 @@ class WebhookDeliveryAdmin(admin.ModelAdmin):
     @admin.display(description="event")
     def event_type(self, obj) -> str:
         return obj.event.get_type_display()
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
     @admin.action(description="Replay the selected deliveries", permissions=["view"])
     def replay(self, request, queryset):

@@ -4,6 +4,7 @@ from django.core.exceptions import ValidationError
 
 from customers.campaigns import services
 from customers.models import Campaign, CampaignResponse
+from mis.admin import ServiceWrittenAdmin
 
 
 class CampaignForm(forms.ModelForm):
@@ -49,14 +50,8 @@ class CampaignAdmin(admin.ModelAdmin):
 
 
 @admin.register(CampaignResponse)
-class CampaignResponseAdmin(admin.ModelAdmin):
+class CampaignResponseAdmin(ServiceWrittenAdmin):
     list_display = ("campaign", "kind", "occurred_at", "value", "source")
     list_filter = ("kind", "source")
     list_select_related = ("campaign",)
     readonly_fields = [f.name for f in CampaignResponse._meta.fields]
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False

@@ -11,6 +11,7 @@ from customers.duplicates import engine
 from customers.duplicates.services.merge import MergeError, merge_undo
 from customers.duplicates.services.sweep import model_train
 from customers.models import DuplicateCandidate, DuplicateSweep, MatchModel, Merge, MergeStatus
+from mis.admin import ServiceWrittenAdmin
 
 
 @admin.register(MatchModel)
@@ -72,7 +73,7 @@ class MatchModelAdmin(admin.ModelAdmin):
 
 
 @admin.register(DuplicateSweep)
-class DuplicateSweepAdmin(admin.ModelAdmin):
+class DuplicateSweepAdmin(ServiceWrittenAdmin):
     list_display = (
         "pk",
         "status",
@@ -89,12 +90,6 @@ class DuplicateSweepAdmin(admin.ModelAdmin):
     list_select_related = ("match_model", "started_by")
     readonly_fields = [f.name for f in DuplicateSweep._meta.fields]
 
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
 
 @admin.register(DuplicateCandidate)
 class DuplicateCandidateAdmin(admin.ModelAdmin):
@@ -110,7 +105,7 @@ class DuplicateCandidateAdmin(admin.ModelAdmin):
 
 
 @admin.register(Merge)
-class MergeAdmin(admin.ModelAdmin):
+class MergeAdmin(ServiceWrittenAdmin):
     list_display = ("merged_at", "merged", "survivor", "merged_by", "automatic", "status")
     list_filter = ("status", "automatic")
     list_select_related = ("merged", "survivor", "merged_by")
@@ -130,9 +125,3 @@ class MergeAdmin(admin.ModelAdmin):
 
     def has_merge_permission(self, request) -> bool:
         return request.user.has_perm("customers.merge_customers")
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False

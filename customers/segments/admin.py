@@ -6,6 +6,7 @@ from django.contrib import admin
 
 from customers.models import CampaignSnapshot, CustomerMetrics, Segment, SegmentVersion
 from customers.segments.selectors import segments_visible_to, snapshots_visible_to
+from mis.admin import ServiceWrittenAdmin
 
 
 class SegmentVersionInline(admin.TabularInline):
@@ -34,7 +35,7 @@ class SegmentAdmin(admin.ModelAdmin):
 
 
 @admin.register(CampaignSnapshot)
-class CampaignSnapshotAdmin(admin.ModelAdmin):
+class CampaignSnapshotAdmin(ServiceWrittenAdmin):
     list_display = (
         "segment",
         "purpose",
@@ -55,12 +56,6 @@ class CampaignSnapshotAdmin(admin.ModelAdmin):
 
     def get_readonly_fields(self, request, obj=None):
         return [field.name for field in self.model._meta.fields]
-
-    def has_add_permission(self, request):
-        return False  # taken from the segment page or the API, through the service
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(CustomerMetrics)

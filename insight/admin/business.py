@@ -15,6 +15,7 @@ from insight.models import (
     Stakeholder,
     Transition,
 )
+from mis.admin import ReadOnlyAdmin
 
 
 class ObjectiveInline(admin.TabularInline):
@@ -107,7 +108,7 @@ class ConsultationAdmin(GuardedAdmin):
 
 
 @admin.register(Transition)
-class TransitionAdmin(admin.ModelAdmin):
+class TransitionAdmin(ReadOnlyAdmin):
     """The record of decisions: read-only for everyone."""
 
     list_display = ("at", "content_type", "object_id", "from_status", "to_status", "actor_name")
@@ -115,12 +116,3 @@ class TransitionAdmin(admin.ModelAdmin):
     list_select_related = ("content_type",)
     search_fields = ("actor_name", "reason")
     date_hierarchy = "at"
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
