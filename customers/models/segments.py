@@ -80,6 +80,10 @@ class SegmentVersion(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     saved_at = models.DateTimeField(auto_now_add=True)
+    # Derived from ``rules`` on save: a segment whose rules no longer use a
+    # sensitive field keeps the versions that did, and those stay hidden from
+    # whoever may not use that field.
+    uses_sensitive_data = models.BooleanField(default=False, editable=False)
 
     class Meta:
         ordering = ["segment", "-number"]
@@ -92,6 +96,10 @@ class SegmentVersion(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} v{self.number}"
+
+    def save(self, *args, **kwargs):
+        _derive_sensitivity(self, kwargs)
+        super().save(*args, **kwargs)
 
 
 class CampaignSnapshot(models.Model):

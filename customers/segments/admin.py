@@ -5,7 +5,11 @@ as their author may write them), so admin does not edit rules."""
 from django.contrib import admin
 
 from customers.models import CampaignSnapshot, CustomerMetrics, Segment, SegmentVersion
-from customers.segments.selectors import segments_visible_to, snapshots_visible_to
+from customers.segments.selectors import (
+    segment_versions_visible_to,
+    segments_visible_to,
+    snapshots_visible_to,
+)
 from mis.admin import ServiceWrittenAdmin
 
 
@@ -18,6 +22,10 @@ class SegmentVersionInline(admin.TabularInline):
 
     def has_add_permission(self, request, obj=None):
         return False
+
+    def get_queryset(self, request):
+        # A version on sensitive fields only for those who may use them.
+        return segment_versions_visible_to(request.user)
 
 
 @admin.register(Segment)

@@ -7,7 +7,13 @@ from dataclasses import dataclass
 from django.db.models import Q, QuerySet
 
 from customers.masking import can_view_sensitive
-from customers.models import CampaignSnapshot, CampaignSnapshotMember, Customer, Segment
+from customers.models import (
+    CampaignSnapshot,
+    CampaignSnapshotMember,
+    Customer,
+    Segment,
+    SegmentVersion,
+)
 from customers.segments.compiler import facts_matching, segment_queryset
 
 
@@ -43,6 +49,14 @@ def snapshots_visible_to(user) -> QuerySet[CampaignSnapshot]:
     if can_view_sensitive(user):
         return snapshots
     return snapshots.filter(uses_sensitive_data=False, segment__uses_sensitive_data=False)
+
+
+def segment_versions_visible_to(user) -> QuerySet[SegmentVersion]:
+    """The saved segment versions ``user`` may read: a version whose rules
+    used a sensitive field stays hidden, even after its segment stopped using
+    that field."""
+    versions = SegmentVersion.objects.select_related("saved_by")
+    return versions if can_view_sensitive(user) else versions.filter(uses_sensitive_data=False)
 
 
 def segment_list(user) -> QuerySet[Segment]:

@@ -42,7 +42,9 @@ def _builder_page(request, *, segment: Segment | None, rules: dict, form: dict, 
             else reverse("segments:create")
         ),
         "errors": errors or {},
-        "versions": segment.versions.select_related("saved_by")[:20] if segment else [],
+        "versions": selectors.segment_versions_visible_to(request.user).filter(segment=segment)[:20]
+        if segment
+        else [],
         "snapshots": selectors.segment_snapshots(segment, user=request.user)[:20]
         if segment
         else [],

@@ -7,6 +7,7 @@ from django.core.management import CommandError, call_command
 
 from customers.models import Segment
 from customers.segments.rules import rules_sensitive_fields
+from customers.segments.selectors import segment_versions_visible_to
 from customers.segments.services import segment_create, segment_update, snapshot_take
 from tests.factories import CustomerFactory
 
@@ -101,3 +102,41 @@ def test_the_command_line_refuses_a_sensitive_segment(tmp_path, segments):
 
     call_command("export_customers", str(tmp_path / "london.csv"), segment="londoners")
     assert (tmp_path / "london.csv").exists()
+
+
+def test_an_earlier_version_on_a_sensitive_field_stays_hidden_after_the_segment_drops_it(
+    page_client_for, marketing_user, manager, segments
+):
+    rich, *_ = segments
+    segment_update(segment=rich, name="Londoners too", rules=LONDON, actor=manager)
+    rich.refresh_from_db()
+    assert not rich.uses_sensitive_data  # now visible to marketing staff
+
+    page = page_client_for(marketing_user).get(f"/segments/{rich.public_id}/").content.decode()
+
+    assert "Londoners too" in page and "High earners" not in page
+    assert "ncome band" not in page and "over_100k" not in page
+    assert (
+        "High earners"
+        in page_client_for(manager).get(f"/segments/{rich.public_id}/").content.decode()
+    )
+
+
+def test_admin_hides_a_sensitive_version_from_staff_who_may_not_use_it(
+    page_client_for, marketing_user, admin_client, manager, segments
+):
+    rich, *_ = segments
+    segment_update(segment=rich, name="Londoners too", rules=LONDON, actor=manager)
+    marketing_user.is_staff = True
+    marketing_user.save(update_fields=["is_staff"])
+    url = f"/admin/customers/segment/{rich.pk}/change/"
+
+    staff_page = page_client_for(marketing_user).get(url)
+
+    assert staff_page.status_code == 200
+    assert "Londoners too" in staff_page.content.decode()
+    assert "High earners" not in staff_page.content.decode()
+    assert "High earners" in admin_client.get(url).content.decode()
+    assert [v.name for v in segment_versions_visible_to(marketing_user).filter(segment=rich)] == [
+        "Londoners too"
+    ]
