@@ -1,6 +1,7 @@
 """Filters over customers, shared by the API and the customer list page.
 
-Every filter here has an index behind it (see Customer.Meta.indexes). Filters
+Filters on rare values have an index behind them (Customer.Meta.indexes); the
+others walk the created_at index of the page order (docs/adr/0006). Filters
 on sensitive fields are refused for users who may not see those fields:
 filtering is a way of reading.
 """

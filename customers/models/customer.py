@@ -173,6 +173,9 @@ class Customer(PersonalData, models.Model):
         on_delete=models.PROTECT,
         related_name="merged_records",
         editable=False,
+        # Indexed for the merged records only (Meta.indexes): every new row
+        # would otherwise pay an index entry for its null.
+        db_index=False,
     )
 
     history = HistoricalRecords(
@@ -189,10 +192,13 @@ class Customer(PersonalData, models.Model):
             ("archive_customer", "Can archive customers"),
             ("export_customer", "Can export customers"),
         ]
-        # Each index is used by a page, an API filter, a segment rule or an
-        # import's lookup: docs/adr/0006-customer-indexes-each-used.md shows
-        # the plans (benchmarks/customer_indexes.py prints them). Kind and
-        # archived_at have none: their filters walk the created_at index.
+        # Each index is used by a page, an API filter or sort, or an import's
+        # lookup: docs/adr/0006-customer-indexes-each-used.md shows the plans
+        # (benchmarks/customer_indexes.py prints them), and ADR 11 what each
+        # costs every write. Segment rules read CustomerFacts, not this table.
+        # Kind, archived_at, occupation, income band, lifestyle, values, date
+        # of birth and last verified have none: a page filtered on them walks
+        # created_at, and the metrics and sweeps that read them scan.
         indexes = [
             models.Index(fields=["lifecycle_stage", "-created_at"], name="customer_stage_created"),
             models.Index(fields=["country", "-created_at"], name="customer_country_created"),
@@ -203,21 +209,21 @@ class Customer(PersonalData, models.Model):
             models.Index(
                 fields=["postcode"], name="customer_postcode", opclasses=["varchar_pattern_ops"]
             ),
-            models.Index(Upper("occupation"), name="customer_occupation_upper"),
-            models.Index(fields=["lifestyle"], name="customer_lifestyle"),
-            models.Index(fields=["values"], name="customer_values"),
             models.Index(Upper("city"), name="customer_city_upper"),
             models.Index(Upper("region"), name="customer_region_upper"),
             models.Index(Upper("last_name"), name="customer_last_name_upper"),
-            models.Index(fields=["income_band"], name="customer_income_band"),
-            models.Index(fields=["date_of_birth"], name="customer_dob"),
-            models.Index(fields=["last_verified_at"], name="customer_last_verified"),
             models.Index(fields=["quality_score"], name="customer_quality_score"),
             # Orders and consents name their customer by its id in the source
             # system, sometimes without saying which source.
             models.Index(fields=["external_id"], name="customer_external_id"),
             # The records an import changed are checked after it, by this.
             models.Index(fields=["updated_at"], name="customer_updated"),
+            # The records merged into one (a merge's undo, a deletion's check).
+            models.Index(
+                fields=["merged_into"],
+                name="customer_merged_into",
+                condition=Q(merged_into__isnull=False),
+            ),
         ]
         constraints = [
             models.UniqueConstraint(
