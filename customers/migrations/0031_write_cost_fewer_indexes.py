@@ -22,7 +22,7 @@ LIVE_ID = (
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("customers", "0029_saved_views_and_static_lists"),
+        ("customers", "0030_segment_version_sensitivity"),
     ]
 
     operations = [
