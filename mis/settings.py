@@ -494,7 +494,7 @@ ACCESS_LOG_TRUST_X_FORWARDED_FOR = _strict_bool("ACCESS_LOG_TRUST_X_FORWARDED_FO
 
 # Quality sweeps: records per chunk (one transaction, one task), and after how
 # long without progress a running sweep counts as stopped and may be resumed.
-QUALITY_CHUNK_SIZE = env.int("QUALITY_CHUNK_SIZE", default=2000)
+QUALITY_CHUNK_SIZE = env.int("QUALITY_CHUNK_SIZE", default=10000)
 QUALITY_SWEEP_STALE_MINUTES = env.int("QUALITY_SWEEP_STALE_MINUTES", default=30)
 # Records with neither an order nor a verification for this long are proposed
 # as redundant by the redundant-record sweep.
