@@ -118,10 +118,10 @@ def a_night_of_changes(share: float) -> int:
     table = Customer._meta.db_table
     with connection.cursor() as cursor:
         cursor.execute(
-            f"UPDATE {table} SET updated_at = now(), email = CASE WHEN id %% 5 = 0 "
+            f"UPDATE {table} SET updated_at = now(), email = CASE WHEN id / %s %% 5 = 0 "
             f"THEN 'night' || id || '@@example.com' ELSE 'night' || id || '@example.com' END "
             f"WHERE id %% %s = 0 AND archived_at IS NULL AND merged_into_id IS NULL",
-            [every],
+            [every, every],
         )
         return cursor.rowcount
 

@@ -278,8 +278,9 @@ CELERY_BEAT_SCHEDULE = {
         "task": "customers.duplicates.tasks.duplicate_sweep_task",
         "schedule": crontab(hour=0, minute=30),
     },
-    # Every day at 00:45: check every live record against the quality rules,
-    # in chunks shared by the workers (before the snapshot reads the scores).
+    # Every day at 00:45: check the records changed since the last sweep
+    # against the quality rules, and every live record against the time-based
+    # ones, in chunks shared by the workers (before the snapshot reads the scores).
     "quality-sweep": {
         "task": "customers.tasks.quality_sweep_task",
         "schedule": crontab(hour=0, minute=45),
