@@ -51,7 +51,7 @@ COLUMNS = """
     public_id, kind, first_name, last_name, organisation_name, external_id, email, phone,
     address_line1, address_line2, city, region, postcode, country, date_of_birth, occupation,
     income_band, household_size, lifestyle, "values", attributes, lifecycle_stage, source,
-    field_sources, last_verified_at, contactability, is_test, quality_score, created_at,
+    field_sources, last_verified_at, contactability, is_test, created_at,
     updated_at, archived_at
 """
 ROWS = """
@@ -85,7 +85,6 @@ SELECT
     CASE WHEN n % 10 < 6 THEN NULL
          ELSE now() - make_interval(days => (n * 31 % 1800)) END,
     'ok', false,
-    CASE WHEN n % 10 = 0 THEN 30 + n % 30 ELSE 80 + n % 21 END,
     now() - make_interval(secs => ({rows} - n) * 157),
     now() - make_interval(secs => ({rows} - n) * 157),
     CASE WHEN n % 50 = 0 THEN now() - make_interval(days => n % 300) END
@@ -179,7 +178,6 @@ def queries(rows: int) -> dict:
         "segment: lifestyle": segment("lifestyle", ["student", "retired"]),
         "segment: values": segment("values", ["tradition"]),
         "segment: lifecycle stage": segment("lifecycle_stage", ["lapsed"]),
-        "segment: quality score under 40": segment("quality_score", {"max": 40}),
         "import: by source and external id": Customer.objects.filter(
             source="crm", external_id__in=some
         ),

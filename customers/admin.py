@@ -42,6 +42,14 @@ class CustomerAdmin(SimpleHistoryAdmin):
     show_full_result_count = False  # a COUNT(*) over a million rows on every list page
     date_hierarchy = "created_at"
 
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("quality")
+
+    @admin.display(description="quality score")
+    def quality_score(self, customer: Customer) -> int | None:
+        quality = getattr(customer, "quality", None)
+        return None if quality is None else quality.score
+
 
 @admin.register(Interest)
 class InterestAdmin(admin.ModelAdmin):

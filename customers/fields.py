@@ -325,7 +325,6 @@ SYSTEM_FIELDS = (
     "search_text",
     "contactability",
     "is_test",
-    "quality_score",
     "created_at",
     "updated_at",
     "archived_at",

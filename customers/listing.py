@@ -58,7 +58,7 @@ SORTS = {
     ),
     "quality": Sort(
         "Quality",
-        ((Coalesce("quality_score", Value(-1), output_field=IntegerField()), "number"),),
+        ((Coalesce("quality__score", Value(-1), output_field=IntegerField()), "number"),),
     ),
     "created": Sort("Added", ((F("created_at"), "datetime"),)),
 }

@@ -234,5 +234,5 @@ def duplicate_rate(*, as_of: dt.date):
     ),
 )
 def quality_score(*, as_of: dt.date):
-    value = _live().filter(quality_score__isnull=False).aggregate(v=Avg("quality_score"))["v"]
+    value = _live().filter(quality__isnull=False).aggregate(v=Avg("quality__score"))["v"]
     return None if value is None else Decimal(value)

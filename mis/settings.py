@@ -278,8 +278,9 @@ CELERY_BEAT_SCHEDULE = {
         "task": "customers.duplicates.tasks.duplicate_sweep_task",
         "schedule": crontab(hour=0, minute=30),
     },
-    # Every day at 00:45: check every live record against the quality rules,
-    # in chunks shared by the workers (before the snapshot reads the scores).
+    # Every day at 00:45: check the records changed since the last sweep
+    # against the quality rules, and every live record against the time-based
+    # ones, in chunks shared by the workers (before the snapshot reads the scores).
     "quality-sweep": {
         "task": "customers.tasks.quality_sweep_task",
         "schedule": crontab(hour=0, minute=45),
@@ -494,7 +495,7 @@ ACCESS_LOG_TRUST_X_FORWARDED_FOR = _strict_bool("ACCESS_LOG_TRUST_X_FORWARDED_FO
 
 # Quality sweeps: records per chunk (one transaction, one task), and after how
 # long without progress a running sweep counts as stopped and may be resumed.
-QUALITY_CHUNK_SIZE = env.int("QUALITY_CHUNK_SIZE", default=2000)
+QUALITY_CHUNK_SIZE = env.int("QUALITY_CHUNK_SIZE", default=10000)
 QUALITY_SWEEP_STALE_MINUTES = env.int("QUALITY_SWEEP_STALE_MINUTES", default=30)
 # Records with neither an order nor a verification for this long are proposed
 # as redundant by the redundant-record sweep.

@@ -39,6 +39,7 @@ from customers.models.metrics import CustomerMetrics, RfmSegment
 from customers.models.orders import Order, OrderChannel, OrderLine
 from customers.models.quality import (
     SEVERITY_WEIGHTS,
+    CustomerQuality,
     ProposalStatus,
     QualityIssue,
     QualityIssueStatus,
@@ -80,6 +81,7 @@ __all__ = [
     "CampaignSnapshot",
     "CampaignSnapshotMember",
     "Customer",
+    "CustomerQuality",
     "CustomerExport",
     "CustomerKind",
     "CustomerMetrics",

@@ -158,8 +158,8 @@ class Customer(PersonalData, models.Model):
         max_length=16, choices=Contactability.choices, default=Contactability.OK, blank=True
     )
     is_test = models.BooleanField(default=False, help_text="A test record, not a real person.")
-    # 0-100, from the open quality issues (customers.quality); null until checked.
-    quality_score = models.PositiveSmallIntegerField(null=True, blank=True, editable=False)
+    # The quality score is not here: it changes nightly, and this row is wide
+    # and heavily indexed (see CustomerQuality).
 
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -180,7 +180,7 @@ class Customer(PersonalData, models.Model):
 
     history = HistoricalRecords(
         m2m_fields=[interests],
-        excluded_fields=["search_text", "quality_score"],
+        excluded_fields=["search_text"],
         bases=[PersonalHistory, models.Model],
     )
     objects = CustomerQuerySet.as_manager()
@@ -212,7 +212,6 @@ class Customer(PersonalData, models.Model):
             models.Index(Upper("city"), name="customer_city_upper"),
             models.Index(Upper("region"), name="customer_region_upper"),
             models.Index(Upper("last_name"), name="customer_last_name_upper"),
-            models.Index(fields=["quality_score"], name="customer_quality_score"),
             # Orders and consents name their customer by its id in the source
             # system, sometimes without saying which source.
             models.Index(fields=["external_id"], name="customer_external_id"),

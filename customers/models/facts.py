@@ -6,6 +6,9 @@ customer row with the metrics and the orders. The row holds copies: the
 customer fields rules filter on, the interests, what the orders say (count,
 spend in the reporting currency, last order, channels and categories bought,
 kept current by the database as orders change) and the nightly RFM scores.
+The quality score is not copied here: a sweep would rewrite a row with
+trigram indexes for every changed score; its rule reads the score's own
+narrow table (``CustomerQuality``) instead.
 ``customers.segments.facts`` keeps it current; nothing else writes it.
 
 Sets (interests, channels, categories) are text of the form ``|a|b|``, so
@@ -37,7 +40,6 @@ class CustomerFacts(models.Model):
     lifestyle = models.CharField(max_length=32, blank=True)
     values = models.CharField(max_length=32, blank=True)
     lifecycle_stage = models.CharField(max_length=16, blank=True)
-    quality_score = models.SmallIntegerField(null=True, blank=True)
     attributes = models.JSONField(default=dict, blank=True)
     interests = models.TextField(blank=True, help_text="|name|name|, lower case.")
     # From the orders, current.

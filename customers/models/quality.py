@@ -25,6 +25,27 @@ SEVERITY_WEIGHTS: dict[str, int] = {
 }
 
 
+class CustomerQuality(models.Model):
+    """A customer's quality score: 100 less the weights of its open issues,
+    never below 0 (no row: not checked yet). Kept off the customer row,
+    which is wide and heavily indexed: a sweep that rewrote a score there
+    rewrote the whole row and its index entries, and bloated the table."""
+
+    customer = models.OneToOneField(
+        "customers.Customer", on_delete=models.CASCADE, primary_key=True, related_name="quality"
+    )
+    score = models.PositiveSmallIntegerField()
+    # When the score last changed (a check that finds the same score writes nothing).
+    changed_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name_plural = "customer quality"
+        indexes = [models.Index(fields=["score"], name="customer_quality_score_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.customer_id}: {self.score}"
+
+
 class RuleKind(models.TextChoices):
     COMPLETENESS = "completeness", "Completeness"  # the field has a value (per lifecycle stage)
     VALIDITY = "validity", "Validity"  # the value is well formed (shared validation)
@@ -149,6 +170,14 @@ class QualityRun(models.Model):
     records_checked = models.PositiveIntegerField(default=0)
     issues_opened = models.PositiveIntegerField(default=0)
     issues_resolved = models.PositiveIntegerField(default=0)
+    # Records changed before this were judged by an earlier sweep: this one
+    # judges only the records changed since, plus the time-based rules over
+    # every record. Null: every record is judged (the first sweep, or the
+    # rules changed).
+    changed_since = models.DateTimeField(null=True, blank=True)
+    # The active rules it judged by (customers.quality.rules.rules_digest):
+    # when they differ from the last sweep's, every record is judged again.
+    rules_digest = models.CharField(max_length=64, blank=True)
     # {"rule code": open issues after the run, ...} and, when finished, the
     # scores: {"overall": 87.5, "by_source": {...}, "by_field": {...}}.
     figures = models.JSONField(default=dict, blank=True)

@@ -2,19 +2,29 @@
 ``customers.validation``: a value is judged the same way by a rule as by the
 forms, the API and imports.
 
-``RuleSet`` is built once per sweep (or check) from the active rules and
-judges one record at a time, from a dict of the record's values.
+``RuleSet`` is built once per sweep (or check) from the active rules. It
+judges one record from a dict of its values (``judge``), and serves the
+set-based check (``customers.quality.services``): the rules that SQL can
+state (completeness, patterns, currency, date of birth) compile to a
+condition over the customer table (``sql``); the others (the shared
+validation of emails, phone numbers, postcodes and countries, and the
+consistency checks) judge each distinct combination of the values they read
+once (``message_for``), however many records share it.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
 import phonenumbers
 from django.core.exceptions import ValidationError
+from django.db import DatabaseError, connection, transaction
+from django.db.models import Field
 from django.utils import timezone
 
 from customers import validation
@@ -32,7 +42,6 @@ CHECKABLE_FIELDS = tuple(
         "search_text",
         "field_sources",
         "attributes",
-        "quality_score",
         "created_at",
         "updated_at",
         "archived_at",
@@ -63,6 +72,16 @@ def _date_of_birth(value, record, today):
 
 def _country(value, record, today):
     validation.validate_country(value)
+
+
+# The values each validity check reads (the field first).
+VALIDITY_READS: dict[str, tuple[str, ...]] = {
+    "email": ("email", "contactability"),
+    "phone": ("phone", "country"),
+    "postcode": ("postcode", "country"),
+    "date_of_birth": ("date_of_birth",),
+    "country": ("country",),
+}
 
 
 # Validity rules: the field, and the shared check that judges its value.
@@ -144,6 +163,12 @@ def rule_problems(rule: QualityRule) -> None:
                 re.compile(pattern)
             except re.error as exc:
                 errors["params"] = f"The pattern is not a valid regular expression: {exc}."
+            else:
+                problem = _database_regex_problem(pattern)
+                if problem:
+                    errors["params"] = (
+                        f"The pattern is not one the database can apply to every record: {problem}."
+                    )
     if rule.kind == RuleKind.CONSISTENCY and params.get("check") not in CONSISTENCY_CHECKS:
         errors["params"] = (
             'Consistency rules name their check: {"check": "'
@@ -154,12 +179,61 @@ def rule_problems(rule: QualityRule) -> None:
         raise ValidationError(errors)
 
 
+def _database_regex_problem(pattern: str) -> str | None:
+    """Sweeps apply a pattern in the database (PostgreSQL's regular
+    expressions, which differ from Python's in a few constructs)."""
+    if connection.vendor != "postgresql":
+        return None  # SQLite's REGEXP is Python's re
+    try:
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute("SELECT '' ~ %s", [pattern])
+    except DatabaseError as exc:
+        return str(exc).splitlines()[0]
+    return None
+
+
+def rules_digest(rules: list[QualityRule]) -> str:
+    """What the rules check, in one string: a sweep judges every record again
+    when the rules differ from the last sweep's."""
+    described = sorted(
+        (
+            r.code,
+            r.kind,
+            r.field,
+            r.lifecycle_stage,
+            r.severity,
+            json.dumps(r.params, sort_keys=True),
+        )
+        for r in rules
+    )
+    return hashlib.sha256(json.dumps(described).encode()).hexdigest()
+
+
 @dataclass(frozen=True)
 class Violation:
     rule: QualityRule
     field: str
     message: str
     raw: str
+
+
+@dataclass(frozen=True)
+class SqlRule:
+    """A rule as SQL: the condition a violating record meets (its lifecycle
+    stage included), the message and the raw value, each an expression."""
+
+    condition: str
+    params: list
+    message: str
+    message_params: list
+    raw: str
+
+
+def customer_column(field: str) -> str:
+    """The quoted column of a customer field (a rule's field name)."""
+    field_object = Customer._meta.get_field(field)
+    assert isinstance(field_object, Field)
+    return connection.ops.quote_name(field_object.column)
 
 
 def _blank(value) -> bool:
@@ -181,6 +255,7 @@ class RuleSet:
             for rule in self.rules
             if rule.kind == RuleKind.REGEX
         }
+        self._memo: dict[tuple, str | None] = {}
         self.fields = sorted(
             {"id", "lifecycle_stage", "country", "last_verified_at", "contactability"}
             | {r.field for r in self.rules if r.field}
@@ -190,6 +265,94 @@ class RuleSet:
     @staticmethod
     def _reads(rule) -> tuple[str, ...]:
         return CONSISTENCY_CHECKS[rule.params["check"]][0]
+
+    # Set-based checking ------------------------------------------------------
+
+    @staticmethod
+    def in_sql(rule: QualityRule) -> bool:
+        """Whether the rule is stated in SQL (else judged in Python, once per
+        distinct combination of the values it reads)."""
+        return rule.kind in (RuleKind.COMPLETENESS, RuleKind.REGEX, RuleKind.CURRENCY) or (
+            rule.kind == RuleKind.VALIDITY and rule.field == "date_of_birth"
+        )
+
+    @staticmethod
+    def time_based(rule: QualityRule) -> bool:
+        """Whether the rule's verdict can change with the date alone, with no
+        change to the record: these are judged over every record each night."""
+        return rule.kind == RuleKind.CURRENCY or (
+            rule.kind == RuleKind.VALIDITY and rule.field == "date_of_birth"
+        )
+
+    def reads(self, rule: QualityRule) -> tuple[str, ...]:
+        """The values a Python-judged rule reads."""
+        if rule.kind == RuleKind.CONSISTENCY:
+            return self._reads(rule)
+        return VALIDITY_READS[rule.field]
+
+    def message_for(self, rule: QualityRule, values: tuple) -> str | None:
+        """The violation message for these values of ``reads(rule)``, judged
+        once per distinct combination."""
+        key = (rule.pk, rule.code, values)
+        if key not in self._memo:
+            self._memo[key] = self._message(rule, dict(zip(self.reads(rule), values, strict=True)))
+        return self._memo[key]
+
+    def sql(self, rule: QualityRule) -> SqlRule:
+        """The rule as SQL over the customer table aliased ``c``."""
+        column = f"c.{customer_column(rule.field)}" if rule.field else ""
+        text = f"CAST({column} AS varchar)" if column else "''"
+        condition, params, message, message_params = "1 = 1", [], "''", []
+        if rule.kind == RuleKind.COMPLETENESS:
+            condition = f"({column} IS NULL OR {text} = '')"
+            message, message_params = "%s", [f"{rule.field} is missing"]
+        elif rule.kind == RuleKind.REGEX:
+            matches = connection.ops.regex_lookup("regex") % (text, "%s")
+            negate = "NOT " if rule.params.get("must_match", True) else ""
+            condition = f"({column} IS NOT NULL AND {text} <> '' AND {negate}({matches}))"
+            params = [rule.params["pattern"]]
+            if rule.params.get("message"):
+                message, message_params = "%s", [rule.params["message"]]
+            else:
+                verdict = "does not match the pattern" if negate else "matches a forbidden pattern"
+                message = f"%s || {text} || %s"
+                message_params = ["“", f"” {verdict}"]
+        elif rule.kind == RuleKind.CURRENCY:
+            months = rule.params["months"]
+            cutoff = self.today - dt.timedelta(days=round(months * 30.44))
+            start = timezone.make_aware(dt.datetime.combine(cutoff, dt.time.min))
+            condition = "(c.last_verified_at IS NULL OR c.last_verified_at < %s)"
+            params = [start]
+            day, day_params = connection.ops.datetime_cast_date_sql(
+                "c.last_verified_at", (), timezone.get_current_timezone_name()
+            )
+            message = (
+                "CASE WHEN c.last_verified_at IS NULL THEN %s "
+                f"ELSE %s || CAST({day} AS varchar) || %s END"
+            )
+            message_params = [
+                "never verified",
+                "last verified ",
+                *day_params,
+                f", over {months} months ago",
+            ]
+        elif rule.kind == RuleKind.VALIDITY and rule.field == "date_of_birth":
+            oldest = dt.date(self.today.year - validation.MAX_AGE_YEARS, 1, 1)
+            condition = f"({column} IS NOT NULL AND ({column} > %s OR {column} < %s))"
+            params = [self.today, oldest]
+            message = f"CASE WHEN {column} > %s THEN %s ELSE %s || {text} || %s END"
+            message_params = [
+                self.today,
+                "Date of birth cannot be in the future",
+                "Date of birth ",
+                f" means an age over {validation.MAX_AGE_YEARS} years; check the year",
+            ]
+        else:
+            raise ValueError(f"Rule {rule.code} is judged in Python, not SQL.")
+        if rule.lifecycle_stage:
+            condition = f"(c.lifecycle_stage = %s AND {condition})"
+            params = [rule.lifecycle_stage, *params]
+        return SqlRule(condition, params, message, message_params, text)
 
     def applies(self, rule: QualityRule, record: dict) -> bool:
         return not rule.lifecycle_stage or record.get("lifecycle_stage") == rule.lifecycle_stage

@@ -140,7 +140,7 @@ def quality_issues(request):
         status=QualityIssueStatus.OPEN,
         customer__archived_at__isnull=True,
         customer__merged_into__isnull=True,
-    ).select_related("customer", "rule")
+    ).select_related("customer__quality", "rule")
     if code:
         issues = issues.filter(code=code)
     if field:
@@ -178,7 +178,7 @@ def _row_response(request, issue: QualityIssue, error: str = ""):
 def quality_issue_fix(request, pk: int):
     """Write a corrected value through the customer service (same validation
     as the form); the save checks the record, which closes the issue."""
-    issue = get_object_or_404(QualityIssue.objects.select_related("customer"), pk=pk)
+    issue = get_object_or_404(QualityIssue.objects.select_related("customer__quality"), pk=pk)
     row = _issue_rows([issue], request.user)[0]
     if not row["fixable"]:
         raise PermissionDenied("This value cannot be changed here.")
@@ -198,7 +198,7 @@ def quality_issue_fix(request, pk: int):
 @require_POST
 @permission_required("customers.change_customer", raise_exception=True)
 def quality_mark_verified(request, pk: int):
-    issue = get_object_or_404(QualityIssue.objects.select_related("customer"), pk=pk)
+    issue = get_object_or_404(QualityIssue.objects.select_related("customer__quality"), pk=pk)
     error = ""
     try:
         services.customer_mark_verified(customer=issue.customer, actor=request.user)

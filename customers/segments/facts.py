@@ -36,7 +36,6 @@ CUSTOMER_COLUMNS = (
     "lifestyle",
     "values",
     "lifecycle_stage",
-    "quality_score",
     "attributes",
 )
 ORDER_COLUMNS = ("order_count", "total_spent", "last_order_at", "channels", "categories")

@@ -41,6 +41,7 @@ from customers.models import (
     AttributeDefinition,
     AttributeType,
     Customer,
+    CustomerQuality,
     OrderChannel,
     RfmSegment,
 )
@@ -102,6 +103,13 @@ def _range(field_name: str) -> Callable[[dict], Q]:
         return q
 
     return to_q
+
+
+def _quality_score(value: dict) -> Q:
+    """The score lives in its own narrow table (the nightly sweep changes
+    it), not in the facts: the records whose score is in the range."""
+    scores = _range("score")(value)
+    return Q(customer_id__in=CustomerQuality.objects.filter(scores).values("customer_id"))
 
 
 def years_before(day: dt.date, years: int) -> dt.date:
@@ -328,7 +336,7 @@ RULE_TYPES: dict[str, RuleType] = {
                 "Quality score",
                 "quality",
                 Shape.RANGE,
-                _range("quality_score"),
+                _quality_score,
                 bounds=(0, 100),
                 help="0 to 100, from the last quality check; records not yet checked have none.",
             ),

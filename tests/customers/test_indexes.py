@@ -25,7 +25,6 @@ AUDITED = {
     "customer_city_upper",
     "customer_region_upper",
     "customer_last_name_upper",
-    "customer_quality_score",
     "customer_external_id",
     "customer_unique_source_external_id",
     "customer_updated",

@@ -69,7 +69,7 @@ def test_the_drill_down_fixes_a_value_in_place(page_client_for, steward):
     issue.refresh_from_db()
     customer.refresh_from_db()
     assert issue.status == QualityIssueStatus.RESOLVED
-    assert (customer.email, customer.quality_score) == ("ada@example.com", 100)
+    assert (customer.email, customer.quality.score) == ("ada@example.com", 100)
 
 
 def test_mark_verified_and_dismiss_close_issues(page_client_for, steward, marketing_user):

@@ -25,7 +25,7 @@ import pytest
 from django.utils import timezone
 
 from customers.analytics.services import metrics_refresh
-from customers.models import AttributeType, Customer
+from customers.models import AttributeType, CustomerQuality
 from customers.segments.rules import years_before
 from tests.factories import AttributeDefinitionFactory, CustomerFactory, OrderFactory
 
@@ -131,7 +131,7 @@ def people(db):
     buy(dan, 1, "1000", channel="marketplace", category="toys", currency="EUR")
     buy(eve, 1, "500")
     # Quality scores as the quality check would leave them (cat not checked yet).
-    for customer, score in ((ann, 90), (bob, 80), (cat, None), (dan, 40)):
-        Customer.objects.filter(pk=customer.pk).update(quality_score=score)
+    for customer, score in ((ann, 90), (bob, 80), (dan, 40)):
+        CustomerQuality.objects.create(customer=customer, score=score, changed_at=timezone.now())
     metrics_refresh()
     return {"ann": ann, "bob": bob, "cat": cat, "dan": dan, "eve": eve}

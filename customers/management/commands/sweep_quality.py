@@ -1,13 +1,16 @@
 from django.core.management.base import BaseCommand, CommandError
+from django.utils import timezone
 
 from customers.quality.services import SweepRunning, quality_sweep
 
 
 class Command(BaseCommand):
     help = (
-        "Check every live customer against the active quality rules, in this process: "
-        "issues are opened and closed and scores stored. Resumes a sweep that stopped midway; "
-        "refuses to run while another sweep is running."
+        "Check live customers against the active quality rules, in this process: "
+        "issues are opened and closed and scores stored. The first sweep (or the first after "
+        "the rules changed) judges every record; later ones the records changed since the "
+        "last completed sweep, and every record against the time-based rules. Resumes a "
+        "sweep that stopped midway; refuses to run while another sweep is running."
     )
 
     def add_arguments(self, parser):
@@ -27,10 +30,16 @@ class Command(BaseCommand):
         except SweepRunning as exc:
             raise CommandError(str(exc)) from None
         figures = run.figures
+        judged = (
+            "every record judged"
+            if run.changed_since is None
+            else f"records changed since {timezone.localtime(run.changed_since):%Y-%m-%d %H:%M} "
+            "judged, every record against the time-based rules"
+        )
         self.stdout.write(
             f"Quality sweep {run.pk}: {run.records_checked} records checked in "
             f"{run.duration_seconds:.1f} s; {run.issues_opened} issues opened, "
-            f"{run.issues_resolved} resolved.\n"
+            f"{run.issues_resolved} resolved ({judged}).\n"
             f"  overall score {figures.get('overall')}; "
             f"{figures.get('with_issues')} records with open issues."
         )
