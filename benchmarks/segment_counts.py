@@ -56,7 +56,7 @@ def grow(rows: int) -> None:
         have = cursor.fetchone()[0]
         if have >= rows:
             return
-        columns = [f.column for f in connection.introspection.get_table_description(cursor, FACTS)]
+        columns = [f.name for f in connection.introspection.get_table_description(cursor, FACTS)]
         rest = ", ".join(connection.ops.quote_name(c) for c in columns if c != "customer_id")
         print(f"Copying the facts of {seeded:,} demo customers up to {rows:,} rows...")
         cursor.execute(f"DELETE FROM {FACTS} WHERE customer_id >= %s", [COPY_ID_STEP])
