@@ -98,6 +98,14 @@ CASES = [
 ]
 
 
+def case_condition(form: dict):
+    """The compiled condition of one case's builder form."""
+    data = QueryDict(mutable=True)
+    for key, value in form.items():
+        data.setlist(key, value if isinstance(value, list) else [value])
+    return compile_rules(rules_from_form(data), allow_empty=True).condition
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--customers", type=int, default=100_000)
@@ -146,11 +154,7 @@ def main() -> None:
             assert b"live-count" in response.content, response.content[:500]
 
         median, p95 = timed(count, args.repeat)
-        data = QueryDict(mutable=True)
-        for key, value in form.items():
-            data.setlist(key, value if isinstance(value, list) else [value])
-        compiled = compile_rules(rules_from_form(data), allow_empty=True)
-        matched = live_count(compiled.condition).value
+        matched = live_count(case_condition(form)).value
         flag = "" if p95 < COUNT_GOAL_MS else "  (over goal)"
         print(f"{label:50} {median:9.1f} {p95:8.1f} {matched:>10,}{flag}")
 

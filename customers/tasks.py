@@ -7,6 +7,7 @@ from customers.imports.services import import_jobs_resume_stale, import_run
 from customers.models import Customer, ImportJob, QualityRunChunk
 from customers.quality import services as quality
 from customers.quality.redundant import redundancy_sweep
+from customers.segments.facts import facts_vacuum
 
 
 @shared_task(acks_late=True, reject_on_worker_lost=True)
@@ -39,6 +40,13 @@ def metrics_refresh_task() -> dict:
     Safe to run twice: it recomputes the same figures."""
     result = metrics_refresh()
     return {"as_of": result.as_of.isoformat(), "customers": result.customers}
+
+
+@shared_task
+def facts_vacuum_task() -> None:
+    """Keep the segment facts' visibility map current (beat, every few
+    minutes), so live counts stay index-only scans."""
+    facts_vacuum()
 
 
 @shared_task

@@ -272,6 +272,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "mis.tasks.notifications_sweep_task",
         "schedule": crontab(minute="*/5"),
     },
+    # Every 10 minutes: vacuum the segment facts, so that the rows changed
+    # since the last time do not slow the live counts (index-only scans).
+    "facts-vacuum": {
+        "task": "customers.tasks.facts_vacuum_task",
+        "schedule": crontab(minute="*/10"),
+    },
     # Every day at 00:30: the duplicate sweep over every live record (it
     # refuses to start while another is running).
     "duplicate-sweep": {

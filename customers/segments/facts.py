@@ -315,12 +315,23 @@ def analyse() -> None:
         return
     with connection.cursor() as cursor:
         cursor.execute(f"ANALYZE {FACTS}")
-    transaction.on_commit(_vacuum)
+    transaction.on_commit(facts_vacuum)
 
 
-def _vacuum() -> None:
+def facts_vacuum() -> None:
+    """VACUUM (and ANALYZE) the facts, outside any transaction: after a bulk
+    change, and every few minutes (beat). Most counts are index-only scans,
+    which skip the rows only on pages the visibility map marks all-visible;
+    every write by the triggers clears its page's mark until the next vacuum.
+    Measured at 1M: 2 % of the rows updated, spread over the table, cleared
+    61 % of the pages and made the counts 3-10 times slower; one vacuum
+    restored them. The server's autovacuum may be off or slow to come, so the
+    application does not wait for it. A vacuum reads only the pages changed
+    since the last one. Exactness never depends on it: only speed."""
+    if connection.vendor != "postgresql":
+        return
     with connection.cursor() as cursor:
-        cursor.execute(f"VACUUM (ANALYZE) {FACTS}")
+        cursor.execute(f"VACUUM (ANALYZE, SKIP_LOCKED) {FACTS}")
 
 
 # When more than this share of the rows would change, the copy rebuilds the
