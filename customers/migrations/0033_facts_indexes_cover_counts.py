@@ -18,7 +18,7 @@ def vacuum_sooner(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('customers', '0029_saved_views_and_static_lists'),
+        ('customers', '0032_customer_quality_own_table'),
     ]
 
     operations = [
