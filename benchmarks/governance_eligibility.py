@@ -5,10 +5,12 @@
         .venv/bin/python benchmarks/governance_eligibility.py [--customers 100000] [--repeat 5]
 
 Seeds the demo set first when the database holds fewer demo customers than
-asked for, then (once) a consent ledger: an email-marketing grant for 80% of
-customers, a later withdrawal for one in seven of them, an expired grant for
-one in eleven, one in thirteen on the suppression list, and 50,000 access-log
-rows. Times are wall clock in-process, median of the repeats.
+asked for, then (once) a consent ledger when there is none: an
+email-marketing grant for 80% of customers, a later withdrawal for one in
+seven of them, an expired grant for one in eleven, and 50,000 access-log
+rows; and (once) one customer in thirteen on the suppression list. Times
+are wall clock in-process, median of the repeats. Goal: the eligibility
+counts for one purpose and channel under 2 s at 1M customers.
 """
 
 import argparse
@@ -34,8 +36,10 @@ from benchmarks.customer_list import print_server_settings  # noqa: E402
 from customers import policy  # noqa: E402
 from customers.models import Customer  # noqa: E402
 from governance import selectors, services  # noqa: E402
-from governance.models import AccessLog, Consent, Purpose  # noqa: E402
+from governance.models import AccessLog, Consent, Purpose, SuppressionEntry  # noqa: E402
 from mis import metrics  # noqa: E402
+
+ELIGIBLE_GOAL_MS = 2000
 
 
 def timed(func, repeat: int) -> tuple[float, object]:
@@ -49,8 +53,25 @@ def timed(func, repeat: int) -> tuple[float, object]:
 
 
 def seed_ledger() -> None:
-    if Consent.objects.exists():
-        return
+    if not Consent.objects.exists():
+        seed_consents()
+    if not SuppressionEntry.objects.exists():
+        # Also when the demo seeded its own consents (without a suppression
+        # list): the list is what makes every customer's contact points hashed.
+        for email, phone in Customer.objects.extra(where=["id %% 13 = 0"]).values_list(
+            "email", "phone"
+        ):
+            services.suppression_add(email=email, phone=phone, reason="request")
+    # As after any bulk load: fresh statistics, or the planner guesses the
+    # ledger is empty (autovacuum would catch up later).
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "ANALYZE customers_customer, governance_consent, governance_suppressionentry,"
+            " governance_accesslog"
+        )
+
+
+def seed_consents() -> None:
     purpose = Purpose.objects.get(code="email_marketing").pk
     now = timezone.now()
     with connection.cursor() as cursor:
@@ -82,17 +103,6 @@ def seed_ledger() -> None:
             " NULL, now() - (g %% 60) * interval '1 day', NULL FROM generate_series(1, 50000) g",
             [],
         )
-    for email, phone in Customer.objects.extra(where=["id %% 13 = 0"]).values_list(
-        "email", "phone"
-    ):
-        services.suppression_add(email=email, phone=phone, reason="request")
-    # As after any bulk load: fresh statistics, or the planner guesses the
-    # ledger is empty (autovacuum would catch up later).
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "ANALYZE customers_customer, governance_consent, governance_suppressionentry,"
-            " governance_accesslog"
-        )
 
 
 def main() -> None:
@@ -115,10 +125,13 @@ def main() -> None:
 
     def eligible():
         result = policy.eligible(Customer.objects.all(), purpose="email_marketing", channel="email")
-        return result.excluded, result.eligible.count()
+        return result.excluded, result.eligible_count
 
     ms, (excluded, count) = timed(eligible, args.repeat)
-    print(f"eligible (counts per reason + eligible count): {ms:,.0f} ms -> {count:,}, {excluded}")
+    print(
+        f"eligible (counts per reason + eligible count, one statement): {ms:,.0f} ms "
+        f"(goal {ELIGIBLE_GOAL_MS:,} ms) -> {count:,}, {excluded}"
+    )
     ms, value = timed(
         lambda: metrics.measure("consent_coverage", params={"purpose": "email_marketing"}).value,
         args.repeat,

@@ -49,6 +49,9 @@ class Eligibility:
     excluded: dict[str, int] = field(default_factory=dict)
     # False when no consent or suppression check could be applied.
     checked: bool = True
+    # How many are eligible, when the backend counted them with the reasons
+    # (None: ask ``eligible.count()``).
+    eligible_count: int | None = None
 
     @property
     def excluded_total(self) -> int:

@@ -39,7 +39,11 @@ def metrics_refresh_task() -> dict:
     """The nightly refresh of every customer's buying pattern and RFM scores.
     Safe to run twice: it recomputes the same figures."""
     result = metrics_refresh()
-    return {"as_of": result.as_of.isoformat(), "customers": result.customers}
+    return {
+        "as_of": result.as_of.isoformat(),
+        "customers": result.customers,
+        "written": result.written,
+    }
 
 
 @shared_task

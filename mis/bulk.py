@@ -22,7 +22,7 @@ from contextlib import contextmanager
 from datetime import date, datetime
 from uuid import UUID
 
-from django.db import connection, models
+from django.db import connection, models, transaction
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
@@ -217,3 +217,19 @@ def update_with_history(objs: list, model, fields: list[str], *, user=None, reas
         return
     model.objects.bulk_update(objs, fields, batch_size=1000)
     _history_insert(model, [obj.pk for obj in objs], history_type="~", user=user, reason=reason)
+
+
+def vacuum_after_commit(table: str) -> None:
+    """Once the current transaction commits, VACUUM (ANALYZE) ``table``
+    (PostgreSQL; VACUUM cannot run inside a transaction). After a bulk
+    update it frees the old row versions at once, whatever the server's
+    autovacuum does, so that the next bulk update finds room on each page
+    for the new versions (a HOT update, no index written)."""
+    if connection.vendor != "postgresql":
+        return
+
+    def vacuum() -> None:
+        with connection.cursor() as cursor:
+            cursor.execute(f"VACUUM (ANALYZE) {connection.ops.quote_name(table)}")
+
+    transaction.on_commit(vacuum)

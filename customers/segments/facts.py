@@ -340,30 +340,42 @@ def facts_vacuum() -> None:
 REBUILD_SHARE = 0.25
 
 
+@transaction.atomic
 def facts_rfm_refresh() -> int:
     """Copy the nightly RFM scores (CustomerMetrics) into the facts, writing
-    only the rows whose scores changed; returns how many changed."""
+    only the rows whose scores changed; returns how many changed.
+
+    One pass over the two tables finds the changed rows (a few per cent on a
+    normal night) and keeps them aside; the update then touches those rows
+    alone, through the primary key."""
     if connection.vendor != "postgresql":
         return _rebuild_portable()
     metrics = CustomerMetrics._meta.db_table
-    changed_rows = f"""
-        FROM {metrics} m
-        WHERE m.customer_id = f.customer_id
-          AND (f.rfm_r, f.rfm_f, f.rfm_m, f.rfm_segment)
-              IS DISTINCT FROM (m.rfm_r, m.rfm_f, m.rfm_m, m.rfm_segment)
-    """
+    columns = ", ".join(RFM_COLUMNS)
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT count(*) {changed_rows.replace('FROM', f'FROM {FACTS} f,', 1)}")
-        changed = cursor.fetchone()[0]
+        cursor.execute("DROP TABLE IF EXISTS rfm_changed")
+        cursor.execute(
+            f"""
+            CREATE TEMPORARY TABLE rfm_changed ON COMMIT DROP AS
+            SELECT m.customer_id, {", ".join(f"m.{c}" for c in RFM_COLUMNS)}
+            FROM {FACTS} f JOIN {metrics} m ON m.customer_id = f.customer_id
+            WHERE ({", ".join(f"f.{c}" for c in RFM_COLUMNS)})
+                  IS DISTINCT FROM ({", ".join(f"m.{c}" for c in RFM_COLUMNS)})
+            """
+        )
+        changed = cursor.rowcount
         cursor.execute(f"SELECT reltuples FROM pg_class WHERE relname = '{FACTS}'")
         rows = max(cursor.fetchone()[0], 0)
+    if not changed:
+        return 0
     if changed > REBUILD_SHARE * rows:
         facts_rebuild()
         return changed
     with connection.cursor() as cursor:
         cursor.execute(
-            f"UPDATE {FACTS} f SET rfm_r = m.rfm_r, rfm_f = m.rfm_f, rfm_m = m.rfm_m, "
-            f"rfm_segment = m.rfm_segment {changed_rows}"
+            f"UPDATE {FACTS} f SET ({columns}) = "
+            f"({', '.join(f'c.{col}' for col in RFM_COLUMNS)}) "
+            f"FROM rfm_changed c WHERE c.customer_id = f.customer_id"
         )
     analyse()
     return changed

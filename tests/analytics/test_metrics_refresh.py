@@ -172,5 +172,47 @@ def test_the_command_refuses_a_bad_or_future_day(value, message):
 def test_the_nightly_task_refreshes_as_of_today(people):
     outcome = metrics_refresh_task()
 
-    assert outcome == {"as_of": timezone.localdate().isoformat(), "customers": 6}
+    assert outcome == {"as_of": timezone.localdate().isoformat(), "customers": 6, "written": 6}
     assert CustomerMetrics.objects.get(customer=people["dan"]).order_count == 2
+
+
+def rows_written() -> int:
+    """Row versions the metrics table has received so far (inserts and
+    updates), from PostgreSQL's own statistics of this transaction."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT n_tup_ins + n_tup_upd FROM pg_stat_xact_user_tables WHERE relname = %s",
+            [CustomerMetrics._meta.db_table],
+        )
+        return cursor.fetchone()[0]
+
+
+def test_a_second_refresh_with_no_new_orders_rewrites_nothing(people):
+    first = metrics_refresh(as_of=AS_OF)
+    before = rows_written()
+    kept = figures(people)
+
+    second = metrics_refresh(as_of=AS_OF)
+
+    assert (first.written, second.written) == (6, 0)
+    assert rows_written() == before
+    assert figures(people) == kept
+
+
+def test_a_new_order_rewrites_only_the_rows_whose_figures_moved(people):
+    metrics_refresh(as_of=AS_OF)
+    order(people["fay"], "2026-06-30", "10")
+
+    result = metrics_refresh(as_of=AS_OF)
+
+    # fay now has an order; the other buyers' scores are over six buyers
+    # instead of five, which moves some of them.
+    moved = {
+        name
+        for name, row in figures(people).items()
+        if name != "fay" and row[4] != EXPECTED[name][4]
+    }
+    assert result.written == 1 + len(moved)
+    assert CustomerMetrics.objects.get(customer=people["fay"]).order_count == 1

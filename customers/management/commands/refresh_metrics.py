@@ -32,5 +32,5 @@ class Command(BaseCommand):
             raise CommandError(str(exc)) from None
         self.stdout.write(
             f"Buying-pattern metrics as of {result.as_of}: {result.customers} customers, "
-            f"{result.buyers} of them with orders."
+            f"{result.buyers} of them with orders; {result.written} rows changed."
         )
