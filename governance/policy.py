@@ -122,9 +122,12 @@ def with_exclusion(
     )
 
 
-def eligible(
+def judged(
     queryset: QuerySet, *, purpose: str, channel: str, at: dt.datetime | None = None
-) -> Eligibility:
+) -> QuerySet:
+    """``queryset`` annotated with ``policy_exclusion`` (see with_exclusion),
+    for a caller that counts the reasons and copies the eligible in one pass
+    (a campaign snapshot)."""
     at = at or timezone.now()
     found = purpose_get(purpose)
     if channel not in Channel.values:
@@ -133,7 +136,13 @@ def eligible(
         )
     if not found.allows_channel(channel):
         raise ValidationError({"channel": f"{found.label} does not use {channel}."})
-    annotated = with_exclusion(queryset.order_by(), purpose=found, channel=channel, at=at)
+    return with_exclusion(queryset.order_by(), purpose=found, channel=channel, at=at)
+
+
+def eligible(
+    queryset: QuerySet, *, purpose: str, channel: str, at: dt.datetime | None = None
+) -> Eligibility:
+    annotated = judged(queryset, purpose=purpose, channel=channel, at=at)
     # Grouped by the reason in the select list (GROUP BY 1), so that each
     # customer's reason is computed once; "" (eligible) is dropped here rather
     # than by a WHERE that would compute it a second time.
@@ -201,6 +210,7 @@ __all__ = [
     "customer_merge_undone",
     "customer_merged",
     "eligible",
+    "judged",
     "opt_out",
     "personal_data_read",
     "purposes",
