@@ -153,7 +153,9 @@ def test_in_another_time_zone_the_times_are_that_zone_s_either_way(awkward_custo
     assert "-02:30" in expected
 
 
-def test_a_snapshot_export_is_the_same_file_either_way(awkward_customers, manager):
+def test_a_snapshot_export_is_the_same_file_either_way(
+    awkward_customers, manager, purposes_and_procedures
+):
     queryset = snapshot_customers(_snapshot(manager))
     fields = exports.export_columns()
 
