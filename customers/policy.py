@@ -10,6 +10,9 @@ campaign list can say "no consent check was applied" rather than imply one.
 A backend module provides:
 
 - ``eligible(queryset, *, purpose, channel, at) -> Eligibility``
+- optionally ``judged(queryset, *, purpose, channel, at) -> (sql, params)``:
+  SQL selecting (customer id, reason) for every customer of the queryset, the
+  reason "" when eligible, so that a caller can count and copy in one pass;
 - ``suppressed(*, emails, phones) -> set[tuple[str, str]]``: the
   ("email", value) and ("phone", value) pairs on the suppression list;
 - ``purposes() -> list[tuple[str, str]]`` and ``channels() -> list[tuple[str, str]]``:
@@ -76,6 +79,18 @@ def eligible(
     if backend is None:
         return Eligibility(eligible=queryset, excluded={}, checked=False)
     return backend.eligible(queryset, purpose=purpose, channel=channel, at=at)
+
+
+def judged(
+    queryset: QuerySet, *, purpose: str, channel: str, at: dt.datetime | None = None
+) -> tuple[str, tuple] | None:
+    """SQL and parameters selecting (customer id, reason) for every customer
+    of ``queryset`` (the reason a customer may not be contacted, "" when they
+    may), or None when the backend gives no such query (then use ``eligible``)."""
+    backend = _backend()
+    if backend is None or not hasattr(backend, "judged"):
+        return None
+    return backend.judged(queryset, purpose=purpose, channel=channel, at=at)
 
 
 def suppressed(*, emails: Iterable[str] = (), phones: Iterable[str] = ()) -> set[tuple[str, str]]:

@@ -154,10 +154,7 @@ def _reasons(
     return sql, params
 
 
-def eligible(
-    queryset: QuerySet, *, purpose: str, channel: str, at: dt.datetime | None = None
-) -> Eligibility:
-    at = at or timezone.now()
+def _checked(purpose: str, channel: str) -> Purpose:
     found = purpose_get(purpose)
     if channel not in Channel.values:
         raise ValidationError(
@@ -165,6 +162,25 @@ def eligible(
         )
     if not found.allows_channel(channel):
         raise ValidationError({"channel": f"{found.label} does not use {channel}."})
+    return found
+
+
+def judged(
+    queryset: QuerySet, *, purpose: str, channel: str, at: dt.datetime | None = None
+) -> tuple[str, tuple]:
+    """SQL and its parameters selecting (customer id, reason) for every
+    customer of ``queryset``, the reason "" when they may be contacted: for a
+    caller that counts the reasons and copies the eligible in one statement
+    (a campaign snapshot)."""
+    found = _checked(purpose, channel)
+    return _reasons(queryset, purpose=found, channel=channel, at=at or timezone.now())
+
+
+def eligible(
+    queryset: QuerySet, *, purpose: str, channel: str, at: dt.datetime | None = None
+) -> Eligibility:
+    at = at or timezone.now()
+    found = _checked(purpose, channel)
     reasons, params = _reasons(queryset, purpose=found, channel=channel, at=at)
     # One statement counts every reason and the eligible ("") together.
     with transaction.atomic(), connection.cursor() as cursor:
@@ -244,6 +260,7 @@ __all__ = [
     "customer_merge_undone",
     "customer_merged",
     "eligible",
+    "judged",
     "opt_out",
     "personal_data_read",
     "purposes",

@@ -18,6 +18,9 @@ before each count, which takes milliseconds at that size.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 from django.conf import settings
 from django.db import connection, transaction
 
@@ -270,6 +273,40 @@ CREATE INDEX IF NOT EXISTS facts_interests_trgm ON {FACTS} USING gin (interests 
 CREATE INDEX IF NOT EXISTS facts_channels_trgm ON {FACTS} USING gin (channels gin_trgm_ops);
 CREATE INDEX IF NOT EXISTS facts_postcode ON {FACTS} (postcode varchar_pattern_ops);
 """
+
+
+def facts_triggers() -> list[tuple[str, str]]:
+    """(table, trigger) of the facts triggers installed now, read from the
+    catalogue rather than from ``install_sql``, so that it holds whatever
+    triggers the installed version defines."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT c.relname, t.tgname FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid"
+            " WHERE NOT t.tgisinternal AND starts_with(t.tgname, %s)"
+            " AND c.relnamespace = 'public'::regnamespace ORDER BY 1, 2",
+            ["mis_facts_"],
+        )
+        return cursor.fetchall()
+
+
+@contextmanager
+def facts_triggers_disabled() -> Iterator[None]:
+    """Within a transaction (PostgreSQL): the facts triggers off for the
+    block, for a bulk load that then calls ``facts_rebuild()`` once instead
+    of refreshing the facts statement by statement. ``ALTER TABLE`` is
+    transactional and locks the tables: other sessions never see the
+    triggers off, and a failed load leaves them on."""
+    if connection.vendor != "postgresql":
+        yield
+        return
+    triggers = facts_triggers()
+    with connection.cursor() as cursor:
+        for table, name in triggers:
+            cursor.execute(f"ALTER TABLE {_q(table)} DISABLE TRIGGER {_q(name)}")
+    yield
+    with connection.cursor() as cursor:
+        for table, name in triggers:
+            cursor.execute(f"ALTER TABLE {_q(table)} ENABLE TRIGGER {_q(name)}")
 
 
 @transaction.atomic

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
+from django.db.models import QuerySet
 from django.db.models.functions import Lower
 
 from customers import policy
@@ -104,38 +105,31 @@ def _clean_contact(*, purpose: str, channel: str) -> tuple[str, str]:
 @transaction.atomic
 def snapshot_take(*, segment: Segment, purpose: str, channel: str, actor) -> CampaignSnapshot:
     """Freeze the segment's members now, keeping only those who may be
-    contacted for ``purpose`` on ``channel`` (customers.policy.eligible), and
-    record how many were left out and why, or that no check was applied.
-    Members are copied in one INSERT ... SELECT, whatever their number."""
+    contacted for ``purpose`` on ``channel`` (customers.policy), and record
+    how many were left out and why, or that no check was applied.
+
+    On PostgreSQL one statement judges every member once, copies the
+    eligible (INSERT ... SELECT) and counts the reasons, whatever the number
+    of members; elsewhere a count, the reasons and the copy are three."""
     purpose, channel = _clean_contact(purpose=purpose, channel=channel)
     members = segment_members(segment)
-    matched = members.count()
-    result = policy.eligible(members, purpose=purpose, channel=channel)
+    judged = policy.judged(members, purpose=purpose, channel=channel)
     snapshot = CampaignSnapshot.objects.create(
         segment=segment,
         segment_version=segment.version,
         rules=segment.rules,
         purpose=purpose,
         channel=channel,
-        consent_checked=result.checked,
-        matched_count=matched,
+        consent_checked=judged is not None,
+        matched_count=0,
         member_count=0,
-        excluded=dict(result.excluded),
         taken_by=actor,
     )
-    sql, params = result.eligible.order_by().values("pk").query.sql_with_params()
-    table = CampaignSnapshotMember._meta.db_table
-    # The subquery selects one column, the customer's key, whatever it is named.
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {table} (snapshot_id, customer_id) "
-            f"SELECT %s, eligible.* FROM ({sql}) AS eligible",
-            (snapshot.pk, *params),
-        )
-        snapshot.member_count = cursor.rowcount
-    # A customer added between the count and the copy is a member all the same.
-    snapshot.matched_count = max(matched, snapshot.member_count)
-    snapshot.save(update_fields=["member_count", "matched_count"])
+    if judged is not None and connection.vendor == "postgresql":
+        _copy_judged(snapshot, judged)
+    else:
+        _copy_eligible(snapshot, members)
+    snapshot.save(update_fields=["member_count", "matched_count", "excluded", "consent_checked"])
     webhook_emit(
         event_type=EventType.SNAPSHOT_TAKEN,
         data={
@@ -147,3 +141,47 @@ def snapshot_take(*, segment: Segment, purpose: str, channel: str, actor) -> Cam
         },
     )
     return snapshot
+
+
+MEMBERS = CampaignSnapshotMember._meta.db_table
+
+
+def _copy_judged(snapshot: CampaignSnapshot, judged: tuple[str, tuple]) -> None:
+    """Judge, copy and count in one statement: the judged members are
+    computed once (a CTE read twice is materialised) for both the copy and
+    the count of each reason."""
+    sql, params = judged
+    with connection.cursor() as cursor:
+        # One index probe per member: compiling the plan's expressions (JIT)
+        # took 2.2 of this statement's 3.8 seconds for 60k members.
+        cursor.execute("SET LOCAL jit = off")
+        cursor.execute(
+            f"WITH judged (customer_id, reason) AS MATERIALIZED ({sql}),"
+            f" copied AS (INSERT INTO {MEMBERS} (snapshot_id, customer_id)"
+            f" SELECT %s, customer_id FROM judged WHERE reason = '' RETURNING 1)"
+            f" SELECT reason, count(*) FROM judged GROUP BY reason",
+            (*params, snapshot.pk),
+        )
+        counts = dict(cursor.fetchall())
+    snapshot.member_count = counts.pop("", 0)
+    snapshot.excluded = counts
+    snapshot.matched_count = snapshot.member_count + sum(counts.values())
+
+
+def _copy_eligible(snapshot: CampaignSnapshot, members: QuerySet) -> None:
+    """Count, ask the policy backend and copy the eligible (INSERT ... SELECT)."""
+    matched = members.count()
+    result = policy.eligible(members, purpose=snapshot.purpose, channel=snapshot.channel)
+    sql, params = result.eligible.order_by().values("pk").query.sql_with_params()
+    # The subquery selects one column, the customer's key, whatever it is named.
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {MEMBERS} (snapshot_id, customer_id) "
+            f"SELECT %s, eligible.* FROM ({sql}) AS eligible",
+            (snapshot.pk, *params),
+        )
+        snapshot.member_count = cursor.rowcount
+    snapshot.consent_checked = result.checked
+    snapshot.excluded = dict(result.excluded)
+    # A customer added between the count and the copy is a member all the same.
+    snapshot.matched_count = max(matched, snapshot.member_count)

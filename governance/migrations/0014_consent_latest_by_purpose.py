@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('customers', '0030_customer_metrics_fillfactor'),
+        ('customers', '0034_customer_metrics_fillfactor'),
         ('governance', '0013_retention_of_redundant_records'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]

@@ -14,6 +14,7 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.db import connection
 from django.db.models import Count, DecimalField, Max, OuterRef, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -22,6 +23,7 @@ from rest_framework.authtoken.models import Token
 from customers import validation
 from customers.models import (
     Customer,
+    CustomerFacts,
     CustomerKind,
     Interest,
     LifecycleStage,
@@ -29,6 +31,7 @@ from customers.models import (
     OrderChannel,
     OrderLine,
 )
+from customers.segments.facts import facts_rebuild, facts_triggers
 from customers.services import customer_create, order_create
 from demo import reference, writer
 from demo.users import DEMO_PASSWORD
@@ -634,3 +637,44 @@ def test_no_users_seeds_with_debug_off(tmp_path, settings):
     seed(tmp_path, customers=5)
     assert demo_customers().count() == 5
     assert not get_user_model().objects.filter(username="manager").exists()
+
+
+# --------------------------------------------------------------------------
+# A whole load (large, PostgreSQL): triggers off, facts built once
+
+
+def facts_rows() -> list[tuple]:
+    fields = [f.attname for f in CustomerFacts._meta.concrete_fields]
+    return sorted(CustomerFacts.objects.values_list(*fields))
+
+
+# Committed for real: the load's settings (SET LOCAL) last until its own
+# transaction ends, not a test's.
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="a whole load is PostgreSQL's")
+def test_a_whole_load_builds_the_facts_once_and_leaves_the_triggers_on(tmp_path, monkeypatch):
+    monkeypatch.setattr(writer, "WHOLE_LOAD_MIN", 1)  # 100 customers count as large
+
+    seed(tmp_path, customers=100)
+
+    loaded = facts_rows()
+    assert len(loaded) == demo_customers().count() == 100
+    assert facts_rebuild() == 100
+    assert facts_rows() == loaded
+    triggers = facts_triggers()
+    assert len(triggers) == 12
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT DISTINCT tgenabled FROM pg_trigger WHERE tgname = ANY(%s)",
+            [[name for _, name in triggers]],
+        )
+        assert cursor.fetchall() == [("O",)]
+    # And they work: a new order is in the buyer's facts at once.
+    buyer = demo_customers().filter(lifecycle_stage=LifecycleStage.PROSPECT).first()
+    order_create(
+        customer=buyer,
+        data={"ordered_at": timezone.now(), "channel": OrderChannel.ONLINE},
+        lines=[{"product_category": "Books", "amount": Decimal("12.50")}],
+        source="crm",
+    )
+    assert CustomerFacts.objects.get(customer=buyer).order_count == 1
