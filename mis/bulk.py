@@ -137,7 +137,7 @@ def insert_rows(model, field_names: Sequence[str], rows: list[Sequence]) -> None
         )
 
 
-def _history_insert(model, pks: Sequence[int], *, history_type: str, user, reason: str) -> None:
+def history_insert(model, pks: Sequence[int], *, history_type: str, user, reason: str) -> None:
     """One history row per primary key, copied from the table as it now is."""
     if not pks:
         return
@@ -201,7 +201,7 @@ def insert_with_history(objs: list, model, *, user=None, reason: str = "") -> li
         obj.pk = pks[obj.public_id]
         obj._state.adding = False
         obj._state.db = connection.alias
-    _history_insert(model, [obj.pk for obj in objs], history_type="+", user=user, reason=reason)
+    history_insert(model, [obj.pk for obj in objs], history_type="+", user=user, reason=reason)
     return objs
 
 
@@ -216,7 +216,7 @@ def update_with_history(objs: list, model, fields: list[str], *, user=None, reas
         )
         return
     model.objects.bulk_update(objs, fields, batch_size=1000)
-    _history_insert(model, [obj.pk for obj in objs], history_type="~", user=user, reason=reason)
+    history_insert(model, [obj.pk for obj in objs], history_type="~", user=user, reason=reason)
 
 
 def vacuum_after_commit(table: str) -> None:
