@@ -98,7 +98,7 @@ _WORD = re.compile(r"[^\W_]+")
 def _trigrams(text: str) -> set[str]:
     """pg_trgm's trigrams of a text: each word (letters and digits), lower
     case, with two spaces before and one after, cut in threes."""
-    grams = set()
+    grams: set[str] = set()
     for word in _WORD.findall(text.lower()):
         padded = f"  {word} "
         grams.update(padded[i : i + 3] for i in range(len(padded) - 2))
