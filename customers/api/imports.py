@@ -13,6 +13,7 @@ from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
+from customers.duplicates.services.held import held_rows_url
 from customers.duplicates.services.incoming import import_pairs_url
 from customers.imports.services import (
     import_job_create,
@@ -39,6 +40,12 @@ class ImportInputSerializer(serializers.Serializer):
     delimiter = serializers.CharField(required=False, max_length=3, trim_whitespace=False)
     strict = serializers.BooleanField(required=False, default=False)
     dry_run = serializers.BooleanField(required=False, default=False)
+    hold_duplicates = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text="Hold rows the match model scores certain duplicates of an existing customer "
+        "for review, instead of creating them.",
+    )
     date_format = serializers.CharField(required=False, max_length=40)
     date_orders = serializers.CharField(
         required=False,
@@ -71,6 +78,7 @@ class ImportJobSerializer(serializers.ModelSerializer):
     created_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
     error_report = serializers.SerializerMethodField()
     likely_duplicates_url = serializers.SerializerMethodField()
+    held_duplicates_url = serializers.SerializerMethodField()
 
     class Meta:
         model = ImportJob
@@ -94,6 +102,8 @@ class ImportJobSerializer(serializers.ModelSerializer):
             "flagged_count",
             "likely_duplicates",
             "likely_duplicates_url",
+            "held_duplicates",
+            "held_duplicates_url",
             "created_by",
             "created_at",
             "started_at",
@@ -107,6 +117,12 @@ class ImportJobSerializer(serializers.ModelSerializer):
         if not job.likely_duplicates:
             return None
         return self.context["request"].build_absolute_uri(import_pairs_url(job))
+
+    def get_held_duplicates_url(self, job) -> str | None:
+        """The rows held back as certain duplicates of existing customers."""
+        if not job.held_duplicates:
+            return None
+        return self.context["request"].build_absolute_uri(held_rows_url(job))
 
     def get_error_report(self, job) -> str | None:
         if not job.has_error_report:

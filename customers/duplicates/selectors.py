@@ -7,7 +7,11 @@ indexes (normalised email, phone, postcode, date of birth, upper-cased names;
 pg_trgm similarity for surname typos), and the few records found are scored in
 process with the active match model's weights (the same features SQL and the
 same comparison levels as the sweep; no term-frequency adjustment).
-Elsewhere (SQLite) the same blocks are exact-match queries.
+
+SQLite runs the same query: its connection is given a ``similarity`` function
+that computes pg_trgm's (the same trigrams, the same ratio), so that both
+databases find the same candidates; only the case folding of letters beyond
+ASCII differs (SQLite's ``upper`` folds ASCII only), see docs/duplicates.md.
 """
 
 from __future__ import annotations
@@ -21,7 +25,6 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 from django.db import connection
-from django.db.models import Q
 
 from customers.duplicates import engine
 from customers.models import Customer, MatchDecision, MatchModel
@@ -89,12 +92,42 @@ def _escape_like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-def candidate_ids(customer: Customer) -> list[int]:
-    """Live records sharing a blocking key with ``customer``."""
+_WORD = re.compile(r"[^\W_]+")
+
+
+def _trigrams(text: str) -> set[str]:
+    """pg_trgm's trigrams of a text: each word (letters and digits), lower
+    case, with two spaces before and one after, cut in threes."""
+    grams: set[str] = set()
+    for word in _WORD.findall(text.lower()):
+        padded = f"  {word} "
+        grams.update(padded[i : i + 3] for i in range(len(padded) - 2))
+    return grams
+
+
+def trigram_similarity(a: str | None, b: str | None) -> float | None:
+    """pg_trgm's ``similarity(a, b)``: the trigrams both share over the
+    trigrams of either (0 to 1); NULL when either is."""
+    if a is None or b is None:
+        return None
+    left, right = _trigrams(a), _trigrams(b)
+    if not left or not right:
+        return 0.0
+    return len(left & right) / len(left | right)
+
+
+def _sqlite_functions() -> None:
+    """Give this SQLite connection the functions the candidate query calls."""
+    connection.ensure_connection()
+    connection.connection.create_function("similarity", 2, trigram_similarity, deterministic=True)
+
+
+def candidate_query(customer: Customer) -> tuple[str, list[Any]] | None:
+    """The SQL (and its parameters) of the live records sharing a blocking
+    key with ``customer``: the same on PostgreSQL and SQLite. None when the
+    record has nothing to look up by."""
     first = (customer.first_name or "").upper()
     last = (customer.last_name or "").upper()
-    if connection.vendor != "postgresql":
-        return _candidate_ids_portable(customer, first, last)
     branches: list[str] = []
     params: list[Any] = []
     if customer.email:
@@ -119,10 +152,10 @@ def candidate_ids(customer: Customer) -> list[int]:
     if core:
         # The trigram index on search_text answers a LIKE on the name without
         # its legal form (ACME LTD finds ACME LIMITED).
-        branches.append("c.search_text LIKE %s")
+        branches.append("c.search_text LIKE %s ESCAPE '\\'")
         params.append(f"%{_escape_like(core)}%")
     if not branches:
-        return []
+        return None
     table = Customer._meta.db_table
     # One SELECT per block, each answered by its own index, whatever the
     # planner believes about the table (an OR of them can become a scan).
@@ -130,36 +163,22 @@ def candidate_ids(customer: Customer) -> list[int]:
     blocks = " UNION ".join(
         f"SELECT c.id FROM {table} c WHERE {branch} AND {live}" for branch in branches
     )
-    sql = f"SELECT id FROM ({blocks}) AS found WHERE id <> %s LIMIT {CANDIDATE_LIMIT}"
+    # The lowest ids past the limit, on either database (not whichever the
+    # plan meets first).
+    sql = f"SELECT id FROM ({blocks}) AS found WHERE id <> %s ORDER BY id LIMIT {CANDIDATE_LIMIT}"
+    return sql, [*params, customer.pk or 0]
+
+
+def candidate_ids(customer: Customer) -> list[int]:
+    """Live records sharing a blocking key with ``customer``."""
+    query = candidate_query(customer)
+    if query is None:
+        return []
+    if connection.vendor == "sqlite":
+        _sqlite_functions()
     with connection.cursor() as cursor:
-        cursor.execute(sql, [*params, customer.pk or 0])
-        return sorted(row[0] for row in cursor.fetchall())
-
-
-def _candidate_ids_portable(customer: Customer, first: str, last: str) -> list[int]:
-    query = Q(pk__in=[])
-    if customer.email:
-        query |= Q(email=customer.email)
-    if customer.phone:
-        query |= Q(phone=customer.phone)
-    if customer.postcode and last:
-        query |= Q(postcode=customer.postcode, last_name__iexact=last)
-    if customer.date_of_birth and (first or last):
-        query |= Q(date_of_birth=customer.date_of_birth) & (
-            Q(last_name__iexact=last) | Q(first_name__iexact=first) | Q(last_name__iexact=first)
-        )
-    if first and last:
-        query |= Q(first_name__iexact=last, last_name__iexact=first)
-    core = _organisation_core(customer.organisation_name)
-    if core:
-        query |= Q(organisation_name__icontains=core)
-    live = Customer.objects.filter(archived_at__isnull=True, merged_into__isnull=True)
-    return list(
-        live.filter(query)
-        .exclude(pk=customer.pk)
-        .order_by("pk")
-        .values_list("pk", flat=True)[:CANDIDATE_LIMIT]
-    )
+        cursor.execute(*query)
+        return [row[0] for row in cursor.fetchall()]
 
 
 def likely_duplicates(

@@ -12,4 +12,6 @@ urlpatterns = [
     path("<int:pk>/", views.review, name="review"),
     path("<int:pk>/merge/", views.merge, name="merge"),
     path("<int:pk>/distinct/", views.distinct, name="distinct"),
+    path("imports/<uuid:public_id>/held/", views.held, name="held"),
+    path("held/<int:pk>/", views.held_review, name="held_review"),
 ]

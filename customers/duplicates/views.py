@@ -19,6 +19,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from customers import reads
 from customers.duplicates import engine
+from customers.duplicates.services.held import held_row_discard, held_row_import
 from customers.duplicates.services.merge import (
     MERGE_FIELDS,
     MERGE_PERMISSION,
@@ -34,6 +35,8 @@ from customers.models import (
     Customer,
     DuplicateCandidate,
     DuplicateSweep,
+    HeldRow,
+    HeldRowStatus,
     ImportJob,
     MatchDecision,
     Merge,
@@ -259,3 +262,74 @@ def sweep_start(request):
         transaction.on_commit(lambda: duplicate_sweep_task.delay(user_id))
         messages.success(request, "The duplicate sweep was queued; the queue fills when it ends.")
     return redirect("duplicates:queue")
+
+
+# The incoming values a held row shows beside the existing customer: the
+# fields the match model compares.
+HELD_FIELDS = tuple(c for c in engine.RAW_COLUMNS if c not in ("id", "kind"))
+
+
+@require_GET
+@permission_required("customers.view_duplicatecandidate", raise_exception=True)
+def held(request, public_id):
+    """An import's rows held back as certain duplicates of existing customers:
+    each row's values beside the customer it repeats, with the evidence."""
+    job = get_object_or_404(ImportJob, public_id=public_id)
+    rows = list(
+        HeldRow.objects.filter(import_job=job)
+        .select_related("customer", "imported_as", "match_model", "reviewed_by")
+        .order_by("row_number")[:500]
+    )
+    reads.describe(action="view", detail="held import rows")
+    masked = set(masked_fields_for(request.user))
+    shown = []
+    for row in rows:
+        labels = engine.level_labels(row.match_model.splink_settings)
+        shown.append(
+            {
+                "row": row,
+                "fields": [
+                    {
+                        "label": Customer._meta.get_field(field).verbose_name,
+                        "incoming": MASK if field in masked else (row.values.get(field) or ""),
+                        "existing": _display(row.customer, field, masked),
+                    }
+                    for field in HELD_FIELDS
+                    if row.values.get(field) or getattr(row.customer, field)
+                ],
+                "evidence": [
+                    {
+                        "comparison": name.replace("_", " "),
+                        "level": labels.get(name, {}).get(int(level), f"level {level}"),
+                        "weight": weight,
+                    }
+                    for name, (level, weight) in row.evidence.items()
+                ],
+            }
+        )
+    context = {
+        "job": job,
+        "rows": shown,
+        "can_review": request.user.has_perm(MERGE_PERMISSION),
+        "held_status": HeldRowStatus.HELD,
+    }
+    return render(request, "duplicates/held.html", context)
+
+
+@require_POST
+@permission_required(MERGE_PERMISSION, raise_exception=True)
+def held_review(request, pk: int):
+    """Discard a held row (it is the existing customer) or import it as a new customer."""
+    row = get_object_or_404(HeldRow.objects.select_related("import_job"), pk=pk)
+    try:
+        if request.POST.get("action") == "import":
+            customer = held_row_import(held=row, actor=request.user)
+            messages.success(request, f"Row {row.row_number} was imported as {customer}.")
+        else:
+            held_row_discard(held=row, actor=request.user)
+            messages.success(request, f"Row {row.row_number} was not imported.")
+    except PermissionDenied as exc:
+        messages.error(request, str(exc))
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    return redirect("duplicates:held", public_id=row.import_job.public_id)

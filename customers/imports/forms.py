@@ -41,6 +41,13 @@ class ImportUploadForm(forms.Form):
         "kept raw and flagged.",
     )
 
+    hold_duplicates = forms.BooleanField(
+        required=False,
+        label="Hold certain duplicates for review",
+        help_text="A row the match model scores as certainly an existing customer is not "
+        "created: it waits, with its values, for someone to discard or import it.",
+    )
+
     def clean_file(self):
         upload = self.cleaned_data["file"]
         if upload.size > settings.IMPORT_MAX_BYTES:

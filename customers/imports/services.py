@@ -63,7 +63,15 @@ MATCHED_BY = (
     "source", "external_id", "email", "phone", "first_name", "last_name", "organisation_name",
     "postcode",
 )  # fmt: skip
-OPTION_KEYS = {"encoding", "delimiter", "strict", "dry_run", "date_format", "date_orders"}
+OPTION_KEYS = {
+    "encoding",
+    "delimiter",
+    "strict",
+    "dry_run",
+    "date_format",
+    "date_orders",
+    "hold_duplicates",
+}
 
 Progress = Callable[[ImportJob], None]
 
@@ -342,8 +350,9 @@ def import_run(
         if job.options.get("dry_run"):
             _dry_run(job, rows, shape, mapping, cleaner, writer, batch_size, progress, group)
         else:
+            held = _held_rows(job, path, shape, mapping, cleaner)
             for batch in _prepared_batches(rows, batch_size, group, shape, mapping, cleaner):
-                _commit_batch(job, batch, writer)
+                _commit_batch(job, batch, writer, held)
                 if progress:
                     progress(job)
     except ConcurrentRun:
@@ -497,14 +506,44 @@ def _prepared_batches(rows, size, group, shape, mapping, cleaner) -> Iterator[li
         yield _prepare(batch, shape, mapping, cleaner)
 
 
-def _commit_batch(job, rows: list[_Row], writer) -> None:
+def _held_rows(job: ImportJob, path: Path, shape, mapping, cleaner) -> frozenset[int]:
+    """The rows the import holds back for review instead of creating (the
+    ``hold_duplicates`` option): the rows that would create a record, scored
+    against the database by the match model before anything is written; the
+    certain duplicates of an existing customer are held (duplicates.services.held)."""
+    if job.kind != ImportKind.CUSTOMERS or not job.options.get("hold_duplicates"):
+        return frozenset()
+    from customers.duplicates.services.held import import_rows_hold
+
+    def would_create() -> Iterator[tuple[int, dict]]:
+        for batch in _batches(readers.iter_rows(path, shape), settings.IMPORT_BATCH_SIZE):
+            rows = [row for row in _prepare(batch, shape, mapping, cleaner) if not row.reasons]
+            with transaction.atomic():
+                existing = _CustomerWriter(job)._lookup(rows)
+            fresh = [row.cleaned.values for row in rows]
+            # A suppressed person's row is dropped by the write, not kept here.
+            listed = policy.suppressed(
+                emails=[values["email"] for values in fresh if values.get("email")],
+                phones=[values["phone"] for values in fresh if values.get("phone")],
+            )
+            for row, values in zip(rows, fresh, strict=True):
+                if _key(values) not in existing and not _contact_points(values) & listed:
+                    yield row.number, values
+
+    return frozenset(import_rows_hold(job=job, rows=would_create()))
+
+
+def _commit_batch(job, batch: list[_Row], writer, held: frozenset[int] = frozenset()) -> None:
+    """Write one batch; the rows held for review (``held``) are counted as
+    processed and not written."""
+    rows = [row for row in batch if row.number not in held]
     with transaction.atomic():
         locked = lock_one(job)
         if locked.status != ImportStatus.RUNNING or locked.processed_rows != job.processed_rows:
             raise ConcurrentRun
         counts = writer.write(rows)
         ImportJob.objects.filter(pk=job.pk).update(
-            processed_rows=F("processed_rows") + len(rows),
+            processed_rows=F("processed_rows") + len(batch),
             created_count=F("created_count") + counts.created,
             updated_count=F("updated_count") + counts.updated,
             unchanged_count=F("unchanged_count") + counts.unchanged,

@@ -91,6 +91,7 @@ def import_new(request):
                     "delimiter": data["delimiter"],
                     "date_format": data["date_format"],
                     "strict": data["strict"],
+                    "hold_duplicates": data["hold_duplicates"],
                 },
                 actor=request.user,
                 draft=True,

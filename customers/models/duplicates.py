@@ -5,6 +5,7 @@ made from them (reversible)."""
 import uuid
 
 from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
@@ -246,3 +247,66 @@ class Merge(PersonalData, models.Model):
 
     def __str__(self) -> str:
         return f"Merge of {self.merged_id} into {self.survivor_id}"
+
+
+class HeldRowStatus(models.TextChoices):
+    HELD = "held", "Held for review"  # not imported; waiting for a reviewer
+    DISCARDED = "discarded", "Same customer: not imported"  # a reviewer confirmed the match
+    IMPORTED = "imported", "Imported as a new customer"  # a reviewer said it is someone else
+
+
+class HeldRow(PersonalData, models.Model):
+    """A row of a customer import that the match model scored as a certain
+    duplicate of an existing customer, held back instead of created (the
+    import's ``hold_duplicates`` option). The incoming values are kept, so
+    that a reviewer can still import the row as a new customer."""
+
+    import_job = models.ForeignKey(
+        "customers.ImportJob", on_delete=models.CASCADE, related_name="held_rows"
+    )
+    row_number = models.PositiveIntegerField(help_text="The row's number in the file.")
+    values = models.JSONField(
+        encoder=DjangoJSONEncoder, help_text="The row's values as cleaned by the import."
+    )
+    customer = models.ForeignKey(
+        "customers.Customer",
+        on_delete=models.CASCADE,
+        related_name="+",
+        help_text="The existing customer the row repeats.",
+    )
+    match_probability = models.FloatField(validators=_PROBABILITY)
+    match_weight = models.FloatField()
+    evidence = models.JSONField(
+        default=dict, help_text="Per comparison: the level reached and its match weight."
+    )
+    match_model = models.ForeignKey(MatchModel, on_delete=models.PROTECT, related_name="+")
+    status = models.CharField(
+        max_length=16, choices=HeldRowStatus.choices, default=HeldRowStatus.HELD
+    )
+    imported_as = models.ForeignKey(
+        "customers.Customer",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="The customer made from the row, when a reviewer imported it.",
+    )
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    held_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["import_job", "row_number"]
+        constraints = [
+            # A resumed import finds its held rows again instead of holding them twice.
+            models.UniqueConstraint(fields=["import_job", "row_number"], name="held_row_once"),
+            models.CheckConstraint(
+                condition=Q(status__in=HeldRowStatus.values), name="held_row_status_known"
+            ),
+        ]
+        indexes = [models.Index(fields=["customer"], name="held_row_customer")]
+
+    def __str__(self) -> str:
+        return f"row {self.row_number} ~ {self.customer_id} ({self.match_probability:.3f})"

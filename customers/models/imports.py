@@ -30,7 +30,9 @@ class ImportJob(models.Model):
     source = models.CharField(max_length=100, help_text="Provenance given to imported values.")
     mapping = models.JSONField(default=dict, blank=True)
     options = models.JSONField(
-        default=dict, blank=True, help_text="encoding, delimiter, strict, dry_run, date_format"
+        default=dict,
+        blank=True,
+        help_text="encoding, delimiter, strict, dry_run, date_format, hold_duplicates",
     )
     status = models.CharField(
         max_length=16, choices=ImportStatus.choices, default=ImportStatus.PENDING
@@ -56,6 +58,13 @@ class ImportJob(models.Model):
         blank=True,
         help_text="Pairs of an imported record and a likely duplicate, found at the end of the "
         "import and put in the review queue; empty when not checked (no match model yet).",
+    )
+    held_duplicates = models.PositiveIntegerField(
+        null=True,
+        blank=True,
+        help_text="Rows not imported because the match model scored them certain duplicates of "
+        "an existing customer (the hold_duplicates option); they wait in the held rows. Empty "
+        "when not checked (the option off, or no match model yet).",
     )
     unmapped_columns = models.JSONField(default=list, blank=True)
 

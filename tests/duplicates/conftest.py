@@ -3,14 +3,18 @@
 helpers to make records that are, or are not, the same person."""
 
 import datetime as dt
+import time
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
+from django.urls import reverse
 
 from customers.duplicates.services import sweep as sweeps
 from customers.models import MatchModel
 from demo.writer import seed_demo
 from tests.factories import CustomerFactory
+from tests.workers import celery_worker
 
 TRAINING_CUSTOMERS = 1500
 
@@ -55,3 +59,26 @@ def person(**overrides):
     }
     values.update(overrides)
     return CustomerFactory(**values)
+
+
+def import_on_a_worker(client, content: bytes, **fields) -> dict:
+    """Post a customer file to the import API, let a real worker run the job,
+    and return the job's status once it ends (or after two minutes)."""
+    with celery_worker(route=("customers.tasks.import_run_task",)):
+        response = client.post(
+            reverse("api:import-list"),
+            {
+                "file": SimpleUploadedFile("people.csv", content, content_type="text/csv"),
+                "source": "crm",
+                **fields,
+            },
+            format="multipart",
+        )
+        assert response.status_code == 202, response.content
+        detail = reverse("api:import-detail", kwargs={"public_id": response.json()["id"]})
+        deadline = time.monotonic() + 120
+        while True:
+            status = client.get(detail).json()
+            if status["status"] in ("succeeded", "failed") or time.monotonic() > deadline:
+                return status
+            time.sleep(0.3)

@@ -1,8 +1,16 @@
+import datetime as dt
+import sqlite3
 import time
 
+import pytest
 from django.urls import reverse
 
-from customers.duplicates.selectors import likely_duplicates
+from customers.duplicates.selectors import (
+    candidate_ids,
+    candidate_query,
+    likely_duplicates,
+    trigram_similarity,
+)
 from customers.models import Customer, MatchDecision
 from tests.duplicates.conftest import person
 
@@ -135,3 +143,95 @@ def test_an_organisation_is_found_whatever_its_legal_form(match_model):
     )
 
     assert [item.customer for item in likely_duplicates(new)] == [known]
+
+
+SIMILAR = [
+    ("HARGREAVES", "HARGREEVES"),
+    ("HARGREAVES", "hargraves"),
+    ("O'Neill", "ONEILL"),
+    ("Smith-Jones", "JONES SMITH"),
+    ("Ng", "NG"),
+    ("Émile", "EMILE"),
+    ("", "SMITH"),
+]
+
+
+def test_the_sqlite_similarity_is_pg_trgms(db):
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        for a, b in SIMILAR:
+            cursor.execute("SELECT similarity(%s, %s)", [a, b])
+            assert trigram_similarity(a, b) == pytest.approx(cursor.fetchone()[0], abs=1e-6), (a, b)
+
+
+SQLITE_COLUMNS = (
+    "id",
+    "first_name",
+    "last_name",
+    "email",
+    "phone",
+    "postcode",
+    "date_of_birth",
+    "search_text",
+    "archived_at",
+    "merged_into_id",
+)
+
+
+def test_sqlite_and_postgresql_find_the_same_candidates(db):
+    """The candidate query run on PostgreSQL and, on a copy of the same
+    records, on SQLite (with the similarity function the app gives it)."""
+    known = person(external_id="A-1")
+    typo = person(external_id="A-2", last_name="Hargraeves", email="", phone="")
+    swapped = person(external_id="A-3", first_name="Hargreaves", last_name="Robert", email="")
+    same_day = person(
+        external_id="A-4",
+        first_name="Robert",
+        last_name="Hargrave",
+        email="",
+        phone="",
+        postcode="M3 3HN",
+    )
+    person(
+        external_id="B-1",
+        first_name="Amara",
+        last_name="Nwosu",
+        email="",
+        phone="",
+        postcode="M3 3HN",
+        date_of_birth="1994-01-20",
+    )
+    organisation = person(
+        external_id="O-1",
+        kind="organisation",
+        organisation_name="Acme Trading Limited",
+        first_name="",
+        last_name="",
+        email="",
+        phone="",
+        date_of_birth=None,
+    )
+    new = Customer(
+        first_name="Robert",
+        last_name="Hargreeves",
+        date_of_birth=known.date_of_birth,
+        postcode="LS1 4AB",
+        organisation_name="ACME TRADING LTD",
+    )
+    sql, params = candidate_query(new)
+    found_on_postgresql = candidate_ids(new)
+
+    copy = sqlite3.connect(":memory:")
+    copy.create_function("similarity", 2, trigram_similarity, deterministic=True)
+    copy.execute(f"CREATE TABLE {Customer._meta.db_table} ({', '.join(SQLITE_COLUMNS)})")
+    rows = Customer.objects.order_by("pk").values_list(*SQLITE_COLUMNS)
+    copy.executemany(
+        f"INSERT INTO {Customer._meta.db_table} VALUES ({', '.join('?' * len(SQLITE_COLUMNS))})",
+        [[v.isoformat() if isinstance(v, dt.date) else v for v in row] for row in rows],
+    )
+    as_text = [p.isoformat() if isinstance(p, dt.date) else p for p in params]
+    found_on_sqlite = [row[0] for row in copy.execute(sql.replace("%s", "?"), as_text)]
+
+    assert found_on_postgresql == [known.pk, typo.pk, swapped.pk, same_day.pk, organisation.pk]
+    assert found_on_sqlite == found_on_postgresql

@@ -4,18 +4,15 @@ queue when it finishes, whether it runs in process, from the command or on a
 worker."""
 
 import io
-import time
 
 import pytest
-from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.urls import reverse
 
 from customers.imports.services import import_job_create, import_run
 from customers.models import CandidateStatus, Customer, DuplicateCandidate, ImportJob
 from tests.customers.importfiles import isolated_media  # noqa: F401 (autouse fixture)
-from tests.duplicates.conftest import person
-from tests.workers import celery_worker
+from tests.duplicates.conftest import import_on_a_worker, person
 
 HEADER = "external_id,first_name,last_name,email,phone,address_line1,postcode,date_of_birth\n"
 # Robert Hargreaves again, with a typo in the surname and the phone in
@@ -134,25 +131,9 @@ def test_a_worker_import_puts_its_likely_duplicates_in_the_queue_before_it_ends(
     )
     known = person(external_id="K-1")
     client = api_client_for(steward)  # may import dates of birth (sensitive data)
-    with celery_worker(route=("customers.tasks.import_run_task",)):
-        response = client.post(
-            reverse("api:import-list"),
-            {
-                "file": SimpleUploadedFile("people.csv", FILE, content_type="text/csv"),
-                "source": "crm",
-            },
-            format="multipart",
-        )
-        assert response.status_code == 202, response.content
-        detail = reverse("api:import-detail", kwargs={"public_id": response.json()["id"]})
-        deadline = time.monotonic() + 120
-        while True:
-            status = client.get(detail).json()
-            if status["status"] in ("succeeded", "failed") or time.monotonic() > deadline:
-                break
-            time.sleep(0.3)
-        # Read at once, as the job ends: the pair is there already.
-        pairs = list(DuplicateCandidate.objects.values_list("customer_a", "customer_b"))
+    status = import_on_a_worker(client, FILE)
+    # Read as the job ends, before any later task: the pair is there already.
+    pairs = list(DuplicateCandidate.objects.values_list("customer_a", "customer_b"))
 
     assert status["status"] == "succeeded", status["error"]
     assert status["likely_duplicates"] == 1

@@ -4,6 +4,7 @@ from pathlib import Path
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
+from customers.duplicates.services.held import held_rows_url
 from customers.duplicates.services.incoming import import_pairs_url
 from customers.imports.services import import_error_report_rows, import_job_create, import_run
 from customers.models import ImportKind, ImportStatus
@@ -30,6 +31,12 @@ class Command(BaseCommand):
         parser.add_argument("--strict", action="store_true", help="Reject rows with any bad value.")
         parser.add_argument("--date-format", help="strptime format of dates, e.g. %%m/%%d/%%Y.")
         parser.add_argument("--batch-size", type=int, help="Rows per transaction.")
+        parser.add_argument(
+            "--hold-duplicates",
+            action="store_true",
+            help="Hold rows the match model scores certain duplicates of an existing customer "
+            "for review, instead of creating them.",
+        )
         parser.add_argument(
             "--errors",
             type=Path,
@@ -61,6 +68,7 @@ class Command(BaseCommand):
                     "strict": options["strict"],
                     "dry_run": options["dry_run"],
                     "date_format": options["date_format"],
+                    "hold_duplicates": options.get("hold_duplicates", False),
                 },
             )
         except ValidationError as exc:
@@ -88,6 +96,12 @@ class Command(BaseCommand):
             where = f" (review: {import_pairs_url(job)})" if job.likely_duplicates else ""
             self.stdout.write(
                 f"  likely duplicates {job.likely_duplicates} pairs in the review queue{where}"
+            )
+        if job.held_duplicates is not None:
+            where = f" (review: {held_rows_url(job)})" if job.held_duplicates else ""
+            self.stdout.write(
+                f"  held        {job.held_duplicates} (certain duplicates of existing customers; "
+                f"not created){where}"
             )
         if job.unmapped_columns:
             self.stdout.write(f"  unmapped columns: {', '.join(job.unmapped_columns)}")
