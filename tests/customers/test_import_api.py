@@ -59,7 +59,7 @@ def test_a_started_job_answers_with_its_status_and_where_to_follow_it(
     assert body["id"] == str(job.public_id)
     assert body["status"] == "pending"
     assert body["created_by"] == marketing_user.username
-    assert job.options == {"strict": True, "dry_run": False}
+    assert job.options == {"strict": True, "dry_run": False, "hold_duplicates": False}
     assert len(queued) == 1  # handed to a worker once the job is committed
 
 
