@@ -321,15 +321,18 @@ def held(request, public_id):
 def held_review(request, pk: int):
     """Discard a held row (it is the existing customer) or import it as a new customer."""
     row = get_object_or_404(HeldRow.objects.select_related("import_job"), pk=pk)
+    action = request.POST.get("action")
     try:
-        if request.POST.get("action") == "import":
+        if action == "import":
             customer = held_row_import(held=row, actor=request.user)
             messages.success(request, f"Row {row.row_number} was imported as {customer}.")
-        else:
+        elif action == "discard":
             held_row_discard(held=row, actor=request.user)
             messages.success(request, f"Row {row.row_number} was not imported.")
+        else:  # a discard is final: never the default of an unknown action
+            messages.error(request, "Choose whether to discard the row or import it.")
     except PermissionDenied as exc:
         messages.error(request, str(exc))
     except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
+        form_errors_flash(request, exc)
     return redirect("duplicates:held", public_id=row.import_job.public_id)

